@@ -1,0 +1,100 @@
+"""The one orchestrator: exports + encoded roster -> findings.
+
+It wires the stages (connectors, encoder, matcher) and nothing else; the CLI
+is a thin shell around it and reports only render its result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, Sequence
+
+from connectors.interface import Connection, ConnectorError
+from connectors.registry import ReadReport, Registry
+
+from .connection_features import encode_connections
+from .encode import Encoder
+from .errors import AuditorError
+from .findings import AuditResult, Finding, InputSummary, finding_id
+from .keys import SubKeys
+from .match import TIERS, Matcher, MatchSettings
+from .roster import STATUS_NAMES, EncodedRoster
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass(slots=True)
+class AuditOptions:
+    min_tier: str = "possible"
+    region: str = "US"
+    settings: MatchSettings | None = None
+
+
+def read_connections(specs: Sequence[str], registry: Registry | None = None
+                     ) -> tuple[list[Connection], list[InputSummary], list[tuple[str, str]]]:
+    """Read every --connections PATH; a bad file stops the audit with its own message."""
+    registry = registry or Registry()
+    connections: list[Connection] = []
+    inputs: list[InputSummary] = []
+    ignored: list[tuple[str, str]] = []
+    for spec in specs:
+        try:
+            report: ReadReport = registry.read_path(spec)
+        except ConnectorError as exc:
+            raise AuditorError(str(exc)) from None
+        ignored.extend(report.ignored)
+        for result in report.files:
+            platforms = {c.platform for c in result.connections} or {result.platform}
+            inputs.append(InputSummary(
+                path=result.name,
+                platform=platforms.pop() if len(platforms) == 1 else "mixed",
+                records=len(result.connections), skipped=len(result.skipped),
+                skipped_details=list(result.skipped)))
+            connections.extend(result.connections)
+    return connections, inputs, ignored
+
+
+class Auditor:
+    """Runs one audit of connection lists against one encoded roster."""
+
+    def __init__(self, keys: SubKeys, options: AuditOptions | None = None,
+                 progress: Progress = _quiet, encoder: Encoder | None = None):
+        self.keys = keys
+        self.options = options or AuditOptions()
+        self.progress = progress
+        self.encoder = encoder or Encoder(keys)
+        if self.options.min_tier not in TIERS:
+            raise AuditorError(f"--min-tier must be one of: {', '.join(TIERS)}")
+
+    def run(self, roster: EncodedRoster, specs: Sequence[str]) -> AuditResult:
+        self.progress("reading connection exports")
+        connections, inputs, ignored = read_connections(specs)
+        return self.run_on(roster, connections, inputs, ignored)
+
+    def run_on(self, roster: EncodedRoster, connections: list[Connection],
+               inputs: list[InputSummary], ignored: list[tuple[str, str]]) -> AuditResult:
+        self.progress(f"encoding {len(connections):,} connections")
+        encoded = encode_connections(self.encoder, connections, self.options.region)
+        self.progress(f"matching against {roster.size:,} clients")
+        matches = Matcher(self.options.settings).match(roster, encoded)
+        allowed = TIERS[: TIERS.index(self.options.min_tier) + 1]
+        findings = []
+        for m in matches:
+            if m.tier not in allowed:
+                continue
+            conn = connections[m.connection]
+            ref = str(roster.refs[m.client])
+            findings.append(Finding(
+                finding_id=finding_id(self.keys.pseudonyms, ref, conn), client_ref=ref,
+                score=m.score, tier=m.tier, ambiguous=m.ambiguous, evidence=m.evidence,
+                connection=conn, client_status=STATUS_NAMES[int(roster.status[m.client])],
+                client_ended=str(roster.ended[m.client]), clinician_ref=str(roster.clinician[m.client])))
+        return AuditResult(
+            generated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            roster_fingerprint=self.keys.fingerprint, roster_clients=roster.size,
+            inputs=inputs, ignored=ignored, findings=findings, connections_read=len(connections))

@@ -1,0 +1,328 @@
+"""The `auditor` command: a thin shell over keys, roster, Auditor and reports."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from connectors.interface import ConnectorError
+
+from . import keys as keymod
+from .errors import AuditorError
+from .fileio import private_dir, write_private
+
+PLATFORM_HELP = "PATH may be a file or a folder; prefix 'facebook:' or 'instagram:' to insist on a platform."
+
+
+@dataclass
+class App:
+    """Per-invocation settings shared by the subcommands (no global state)."""
+
+    practice: str
+    key_file: Path | None
+    quiet: bool
+    out: Console = field(default_factory=lambda: Console(highlight=False))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+
+    def key(self) -> keymod.PracticeKey:
+        return keymod.resolve_key(self.practice, self.key_file)
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            self.err.print(text)
+
+    @contextlib.contextmanager
+    def progress(self, first: str) -> Iterator:
+        """A spinner with the current stage on a terminal; silent when piped or --quiet."""
+        if self.quiet or not self.err.is_terminal:
+            yield lambda _text: None
+            return
+        with self.err.status(first) as status:
+            yield lambda text: status.update(text)
+
+
+class AuditorGroup(click.Group):
+    """Turns user mistakes into one line on stderr and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AuditorError as exc:
+            click.echo(f"auditor: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except ConnectorError as exc:
+            click.echo(f"auditor: error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=AuditorGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--practice", default=keymod.DEFAULT_PRACTICE, show_default=True, envvar="AUDITOR_PRACTICE",
+              help="Practice name: which practice key to use from the OS keyring.")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), envvar="AUDITOR_KEY_FILE",
+              help="Read the practice key from this file (must be readable by you only) instead of the keyring.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors and requested output.")
+@click.version_option(package_name="connection-auditor")
+@click.pass_context
+def cli(ctx: click.Context, practice: str, key_file: Path | None, quiet: bool) -> None:
+    """Find your clients among your own social-media connections and newsletter
+    subscribers, privately.
+
+    \b
+    Typical quarter:
+      auditor key init                                   # once per practice
+      auditor roster encode clients.csv -o roster.enc    # EHR export -> encrypted encodings
+      auditor audit --roster roster.enc --connections ~/Downloads/facebook-export --out audit-2026Q4
+    Try it first on made-up data:  auditor demo
+
+    The practice key comes from --key-file, else the AUDITOR_KEY environment
+    variable (64 hex characters), else the OS keyring.
+    """
+    ctx.obj = App(practice=practice, key_file=key_file, quiet=quiet)
+
+
+# -- keys ---------------------------------------------------------------------
+@cli.group()
+def key() -> None:
+    """Create, inspect and move the practice key."""
+
+
+@key.command("init")
+@click.option("--force", is_flag=True, help="Replace an existing key (old rosters become unreadable).")
+@click.pass_obj
+def key_init(app: App, force: bool) -> None:
+    """Create a new 256-bit practice key and store it in the OS keyring."""
+    secret = keymod.new_secret()
+    keymod.KeyStore().set(app.practice, secret, force=force)
+    fp = keymod.PracticeKey(secret, "").subkeys().fingerprint
+    app.say(f"Created practice key '{app.practice}' (fingerprint {fp}) in the OS keyring.")
+    app.say("Back it up with 'auditor key export -o FILE' and keep that file somewhere safe.")
+
+
+@key.command("status")
+@click.pass_obj
+def key_status(app: App) -> None:
+    """Say where the practice key comes from and its fingerprint (never the key)."""
+    practice_key = app.key()
+    app.out.print(f"practice:    {app.practice}")
+    app.out.print(f"source:      {practice_key.origin}")
+    app.out.print(f"fingerprint: {practice_key.subkeys().fingerprint}")
+
+
+@key.command("export")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Key file to write (created 0600).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def key_export(app: App, output: Path, yes: bool) -> None:
+    """Write the practice key to a file, to import on another machine of this practice.
+
+    Anyone with this file can test guesses against your encoded roster: move it
+    only between the practice's own machines, then delete the copy.
+    """
+    practice_key = app.key()
+    if output.exists() and not yes:
+        raise AuditorError(f"{output}: already exists (add --yes to overwrite)")
+    if not yes and sys.stdin.isatty():
+        click.confirm("This writes your practice key in clear to a file. Continue?", abort=True, err=True)
+    keymod.write_key_file(output, practice_key, app.practice)
+    app.say(f"WARNING: {output} holds the practice key. Keep it private; delete it once imported.")
+
+
+@key.command("import")
+@click.argument("key_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a different key already stored for this practice.")
+@click.pass_obj
+def key_import(app: App, key_file: Path, force: bool) -> None:
+    """Store a key file (from 'auditor key export') in this machine's OS keyring."""
+    secret = keymod.read_key_file(key_file)
+    store = keymod.KeyStore()
+    existing = store.get(app.practice)
+    if existing == secret:
+        app.say("This key is already stored; nothing to do.")
+        return
+    store.set(app.practice, secret, force=force)
+    fp = keymod.PracticeKey(secret, "").subkeys().fingerprint
+    app.say(f"Imported practice key '{app.practice}' (fingerprint {fp}).")
+    app.say(f"WARNING: delete {key_file} now that the key is in the keyring.")
+
+
+# -- roster -------------------------------------------------------------------
+@cli.group()
+def roster() -> None:
+    """Turn an EHR client list into a de-identified, encrypted roster."""
+
+
+_map_option = click.option(
+    "--map", "mappings", multiple=True, metavar="COLUMN=FIELD",
+    help="Use a column the tool does not recognise, e.g. --map 'Legal Surname=last_name' "
+         "(fields: client_id, first_name, last_name, full_name, preferred_name, other_names, email, "
+         "phone, handles, status, end_date, clinician; or 'ignore').")
+_region_option = click.option("--region", default="US", show_default=True,
+                              help="Country for phone numbers written without a +country code.")
+
+
+@roster.command("encode")
+@click.argument("clients_csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Encrypted roster to write (0600).")
+@_map_option
+@_region_option
+@click.pass_obj
+def roster_encode(app: App, clients_csv: Path, output: Path, mappings: tuple[str, ...], region: str) -> None:
+    """Encode CLIENTS_CSV (an EHR export) into an encrypted roster of keyed encodings.
+
+    Only a name column is required; e-mail, phone and social handles make
+    matches far stronger. Nothing in clear is written.
+    """
+    from .clients import parse_map, read_clients
+    from .roster import encode_roster, save_roster
+
+    keys = app.key().subkeys()
+    loaded = read_clients(clients_csv, parse_map(mappings), region)
+    encoded = encode_roster(keys, loaded.records)
+    header = save_roster(output, keys, encoded, list(loaded.columns))
+    used = ", ".join(f"{f} ({'/'.join(cols)})" for f, cols in sorted(loaded.columns.items()))
+    app.say(f"Columns used: {used}")
+    if "client_id" not in loaded.columns:
+        app.say("Note: no client id column, so client_ref is derived from the name and will change if "
+                "the name changes; map one with --map 'Your Column=client_id'.")
+    for line in loaded.skipped:
+        app.say(f"Skipped {clients_csv}, {line}")
+    counts = header["counts"]
+    app.say(f"Wrote {output}: {counts['clients']} clients ({counts['current']} current, "
+            f"{counts['former']} former), key {keys.fingerprint}.")
+
+
+@roster.command("resolve")
+@click.argument("clients_csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--roster", "roster_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "table"]), default="csv", show_default=True)
+@_map_option
+@click.pass_obj
+def roster_resolve(app: App, clients_csv: Path, roster_path: Path, fmt: str, mappings: tuple[str, ...]) -> None:
+    """Print client_ref next to client_id, for your own lookup. Writes nothing to disk."""
+    from .clients import parse_map, read_clients
+    from .roster import assign_refs, load_roster
+
+    keys = app.key().subkeys()
+    encoded = load_roster(roster_path, keys)
+    loaded = read_clients(clients_csv, parse_map(mappings))
+    refs = assign_refs(keys, loaded.records)
+    known = set(encoded.refs.tolist())
+    rows = [(ref, r.client_id or f"(line {r.line})") for ref, r in zip(refs, loaded.records)]
+    missing = sum(ref not in known for ref, _ in rows)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["client_ref", "client_id"])
+        writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        table = Table("client_ref", "client_id")
+        for row in rows:
+            table.add_row(*row)
+        app.out.print(table)
+    if missing:
+        app.say(f"Note: {missing} client(s) in {clients_csv} are not in {roster_path} (re-encode the roster).")
+
+
+@roster.command("info")
+@click.argument("roster_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def roster_info_cmd(app: App, roster_path: Path) -> None:
+    """Counts, format version, key fingerprint and creation date. No identifiers; no key needed."""
+    from .roster import roster_info
+
+    header = roster_info(roster_path)
+    counts = header.get("counts", {})
+    app.out.print(f"file:            {roster_path}")
+    app.out.print(f"format:          connection-auditor {header.get('kind')} v{header.get('version')}")
+    app.out.print(f"key fingerprint: {header.get('key_fingerprint')}")
+    app.out.print(f"created:         {header.get('created_at')}")
+    for name in ("clients", "current", "former", "status_unknown", "clinicians", "tokens"):
+        if name in counts:
+            app.out.print(f"{name + ':':<16} {counts[name]:,}")
+    if header.get("columns_used"):
+        app.out.print(f"columns used:    {', '.join(header['columns_used'])}")
+
+
+# -- audit --------------------------------------------------------------------
+def _formats(value: str) -> list[str]:
+    chosen = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [v for v in chosen if v not in ("json", "table")]
+    if unknown:
+        raise AuditorError(f"--format: unknown format(s) {', '.join(unknown)} (choose from json, table)")
+    return chosen
+
+
+def run_audit(app: App, keys, roster_path: Path, connections: tuple[str, ...], out: Path,
+              formats: list[str], min_tier: str, region: str) -> None:
+    """Shared by `audit` and `demo`."""
+    from reports.findings_json import FindingsJson
+    from reports.terminal import TerminalSummary
+
+    from .audit import AuditOptions, Auditor
+    from .roster import load_roster
+
+    encoded = load_roster(roster_path, keys)
+    with app.progress("reading connection exports") as update:
+        result = Auditor(keys, AuditOptions(min_tier=min_tier, region=region), progress=update).run(
+            encoded, connections)
+    written = []
+    if "json" in formats:
+        private_dir(out)
+        report = FindingsJson()
+        target = out / report.filename
+        write_private(target, report.render(result).encode())
+        written.append(target)
+    if not app.quiet:
+        TerminalSummary(top=15 if "table" in formats else 5).show(result, app.out)
+    for target in written:
+        app.say(f"Wrote {target} (confidential: contains PHI, mode 0600).")
+
+
+@cli.command()
+@click.option("--roster", "roster_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Encrypted roster from 'auditor roster encode'.")
+@click.option("--connections", "connections", multiple=True, required=True, metavar="PATH",
+              help="A connection export (file or folder); repeat for several. " + PLATFORM_HELP)
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for findings.json (created 0700).")
+@click.option("--format", "fmt", default="json,table", show_default=True,
+              help="Comma-separated: json (DIR/findings.json), table (longer terminal table).")
+@click.option("--min-tier", type=click.Choice(["confirmed", "likely", "possible"]), default="possible",
+              show_default=True, help="Report matches of this tier and stronger.")
+@_region_option
+@click.pass_obj
+def audit(app: App, roster_path: Path, connections: tuple[str, ...], out: Path, fmt: str,
+          min_tier: str, region: str) -> None:
+    """Find clients among your connections and write a private list of findings."""
+    run_audit(app, app.key().subkeys(), roster_path, connections, out, _formats(fmt), min_tier, region)
+
+
+@cli.command()
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("auditor-demo"),
+              show_default=True, help="Folder for the demo's files.")
+@click.pass_obj
+def demo(app: App, out: Path) -> None:
+    """Run the whole flow on the bundled made-up sample data with a throwaway key."""
+    from .demo import run_demo
+
+    run_demo(app, out)
+
+
+def main() -> None:
+    cli(prog_name="auditor")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

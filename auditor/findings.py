@@ -1,0 +1,108 @@
+"""What an audit found: findings that point to a client by pseudonym only.
+
+A finding names the client by client_ref and the connection by the therapist's
+own handle and a locator into the export. Display names and e-mail addresses
+of connections are masked in anything written to disk: when a connection is a
+client, its display name is the client's name (design.md, invariant 1). The
+clear text is shown on request by `auditor findings show --reveal`, which
+re-reads the export and prints without storing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.interface import Connection
+
+from .match import Evidence
+from .normalize import canonical_email, canonical_handle, clean_name, handle_from_url
+from .roster import pseudonym
+
+SCHEMA = "connection-auditor/findings@1"
+
+
+@dataclass(slots=True)
+class InputSummary:
+    path: str
+    platform: str
+    records: int
+    skipped: int
+    skipped_details: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Finding:
+    finding_id: str
+    client_ref: str
+    score: float
+    tier: str
+    ambiguous: bool
+    evidence: list[Evidence]
+    connection: Connection
+    client_status: str = "unknown"
+    client_ended: str = ""
+    clinician_ref: str = ""
+
+
+@dataclass(slots=True)
+class AuditResult:
+    generated_at: str
+    roster_fingerprint: str
+    roster_clients: int
+    inputs: list[InputSummary]
+    ignored: list[tuple[str, str]]
+    findings: list[Finding]
+    connections_read: int = 0
+
+
+def mask_name(text: str) -> str:
+    """'Maggie Okafor 🌿' -> 'M. O.': enough to recognise, not enough to grep."""
+    cleaned = clean_name(text)
+    letters = [w[0] for w in cleaned.words] + list(cleaned.initials)
+    return " ".join(f"{c.upper()}." for c in letters)
+
+
+def mask_email(text: str) -> str:
+    """'ana.smith@example.org' -> 'a…@example.org'."""
+    local, sep, domain = text.strip().partition("@")
+    if not sep:
+        return "…" if text else ""
+    return f"{local[:1]}…@{domain.lower()}"
+
+
+def connection_key(conn: Connection) -> str:
+    """A stable identity of a connection across runs of the same export."""
+    if conn.external_id:
+        ident = "id:" + conn.external_id.strip().lower()
+    elif conn.username:
+        ident = "user:" + canonical_handle(conn.username)
+    elif conn.profile_url and handle_from_url(conn.profile_url):
+        ident = "url:" + ":".join(handle_from_url(conn.profile_url) or ())
+    elif conn.email:
+        ident = "email:" + (canonical_email(conn.email) or conn.email.strip().lower())
+    elif conn.display_name:
+        ident = "name:" + " ".join(clean_name(conn.display_name).words)
+    else:
+        ident = "row:" + (conn.id or conn.source)
+    return f"{conn.platform}|{conn.account}|{conn.relation}|{ident}"
+
+
+def finding_id(pseudonym_key: bytes, client_ref: str, conn: Connection) -> str:
+    return "F-" + pseudonym(pseudonym_key, "finding", f"{client_ref}|{connection_key(conn)}", 10)
+
+
+def connection_block(conn: Connection) -> dict[str, Any]:
+    """The connection as written in findings.json (therapist audience, masked)."""
+    return {
+        "id": conn.id,
+        "platform": conn.platform,
+        "relation": conn.relation,
+        "account": conn.account,
+        "display_name": mask_name(conn.display_name),
+        "username": conn.username,
+        "email": mask_email(conn.email),
+        "profile_url": conn.profile_url,
+        "joined_via": conn.joined_via,
+        "source": conn.source,
+    }

@@ -1,0 +1,1 @@
+"""Connectors: platform exports and APIs -> Connection records."""

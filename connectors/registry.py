@@ -1,0 +1,121 @@
+"""Pick the connector for each file of an export, whether a single file or a folder.
+
+A therapist hands us what the platform gave them. The registry walks a folder
+(ignoring macOS litter), asks each connector whether a file is theirs, reads
+the ones that are, and keeps a list of what it skipped and why, so the audit
+can say exactly which files it read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from .facebook import FacebookConnector
+from .generic import GenericCsvConnector, GenericJsonConnector
+from .instagram import InstagramConnector
+from .interface import PLATFORMS, Connector, ConnectorError, FileResult, InputFile
+
+HEAD_BYTES = 4096
+
+
+def default_connectors() -> list[Connector]:
+    """Platform connectors first; the generic ones only take what nobody else claims."""
+    return [FacebookConnector(), InstagramConnector(), GenericJsonConnector(), GenericCsvConnector()]
+
+
+@dataclass(slots=True)
+class ReadReport:
+    """Everything read from one user-given path."""
+
+    path: str
+    files: list[FileResult] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+
+
+def _is_litter(rel: Path) -> bool:
+    return any(part == "__MACOSX" or part.startswith(".") for part in rel.parts)
+
+
+def iter_folder(root: Path) -> Iterator[InputFile]:
+    """Files under a folder in a stable order, skipping hidden and macOS files."""
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root)
+        if _is_litter(rel):
+            continue
+        yield InputFile(name=str(path), relpath=rel.as_posix(), read_bytes=path.read_bytes)
+
+
+def _head(item: InputFile) -> bytes:
+    return item.read_bytes()[:HEAD_BYTES]
+
+
+def split_platform_prefix(spec: str) -> tuple[str | None, str]:
+    """'facebook:path' -> ('facebook', 'path'); a plain path -> (None, path)."""
+    prefix, sep, rest = spec.partition(":")
+    if sep and prefix.lower() in PLATFORMS and rest:
+        return prefix.lower(), rest
+    return None, spec
+
+
+class Registry:
+    """Chooses and runs connectors for files and folders."""
+
+    def __init__(self, connectors: Sequence[Connector] | None = None):
+        self.connectors = list(connectors) if connectors is not None else default_connectors()
+
+    def pick(self, item: InputFile, head: bytes) -> Connector | None:
+        for connector in self.connectors:
+            if connector.detect(item, head):
+                return connector
+        return None
+
+    def _forced(self, platform: str) -> list[Connector]:
+        chosen = [c for c in self.connectors if c.platform == platform]
+        if not chosen:
+            raise ConnectorError(platform, f"no connector reads '{platform}' exports yet")
+        return chosen
+
+    def read_file(self, item: InputFile, platform: str | None = None) -> FileResult:
+        """Read one file; with `platform`, insist that it is that platform's export."""
+        head = _head(item)
+        if platform is not None:
+            for connector in self._forced(platform):
+                if connector.detect(item, head):
+                    return connector.read(item)
+            other = self.pick(item, head)
+            looks = f" (it looks like a {other.platform} file)" if other else ""
+            raise ConnectorError(item.name, f"not a {platform} export{looks}")
+        connector = self.pick(item, head)
+        if connector is None:
+            raise ConnectorError(item.name, "not a connection list this tool recognises "
+                                 "(expected a Facebook/Instagram JSON export or a CSV/JSON with a name, "
+                                 "username, e-mail, phone or profile_url column)")
+        return connector.read(item)
+
+    def read_path(self, spec: str) -> ReadReport:
+        """Read a file or a whole folder; `spec` may carry a 'platform:' prefix."""
+        platform, raw = split_platform_prefix(spec)
+        path = Path(raw).expanduser()
+        report = ReadReport(path=raw)
+        if not path.exists():
+            raise ConnectorError(raw, "no such file or folder")
+        if path.is_file():
+            item = InputFile(name=str(path), relpath=path.name, read_bytes=path.read_bytes)
+            report.files.append(self.read_file(item, platform))
+            return report
+        for item in iter_folder(path):
+            head = _head(item)
+            connector = self.pick(item, head)
+            if connector is None or (platform and connector.platform != platform):
+                report.ignored.append((item.name, "not a connection list"))
+                continue
+            result = connector.read(item)
+            if result.connections or result.skipped:
+                report.files.append(result)
+            else:
+                report.ignored.append((item.name, "no connections in it"))
+        if not report.files:
+            raise ConnectorError(raw, "no connection lists found in this folder")
+        return report

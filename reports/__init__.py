@@ -1,0 +1,1 @@
+"""Renderers: an audit result in words fit for one audience."""
