@@ -42,6 +42,7 @@ class MatchSettings:
     disagree_surname: float = -4.5
     disagree_initial: float = -3.0
     disagree_username: float = -4.0     # a username part that is no part of the client's name
+    rare_surname_bits: float = 12.0     # an initial + a surname this rare may be `likely`
 
 
 # (kind, role) -> (m, u0, level word); role None = any role.
@@ -263,6 +264,12 @@ class Matcher:
         table["tier"] = np.where(confirmed, "confirmed",
                                  np.where(table["score"] >= s.likely, "likely",
                                           np.where(table["score"] >= s.possible, "possible", "")))
+        # An initial (or no given name) next to a surname is `possible` at most, unless the
+        # surname is demonstrably rare; identifiers and username patterns are not capped.
+        weak_given = table["given_kind"].isin([int(Kind.INITIAL)]) | table["given_w"].isna()
+        capped = ((table["tier"] == "likely") & weak_given & ~table["use_pattern"]
+                  & table["id_w"].isna() & (table["sur_w"].fillna(0) < s.rare_surname_bits))
+        table.loc[capped, "tier"] = "possible"
         kept = table[table["tier"] != ""]
         matches = []
         for row in kept.itertuples(index=False):

@@ -22,6 +22,7 @@ from .clients import ClientRecord
 from .encode import Encoder, Identity, TokenRows, WordFilters
 from .errors import AuditorError
 from .keys import SubKeys
+from .normalize import canonical_email, canonical_phone
 from .sealed import read_header, seal, unseal
 
 KIND = "roster"
@@ -58,8 +59,11 @@ def end_quarter(value: date | None) -> str:
 
 
 def identity_of(record: ClientRecord) -> Identity:
+    emails = (canonical_email(e) for e in record.emails)
+    phones = (canonical_phone(p) for p in record.phones)
     return Identity(given=tuple(record.given), surnames=tuple(record.surnames),
-                    emails=tuple(dict.fromkeys(record.emails)), phones=tuple(dict.fromkeys(record.phones)),
+                    emails=tuple(dict.fromkeys(e for e in emails if e)),
+                    phones=tuple(dict.fromkeys(p for p in phones if p)),
                     handles=tuple(dict.fromkeys(record.handles)))
 
 

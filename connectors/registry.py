@@ -87,12 +87,20 @@ class Registry:
             other = self.pick(item, head)
             looks = f" (it looks like a {other.platform} file)" if other else ""
             raise ConnectorError(item.name, f"not a {platform} export{looks}")
-        connector = self.pick(item, head)
+        connector = self.pick(item, head) or self._by_extension(item)
         if connector is None:
             raise ConnectorError(item.name, "not a connection list this tool recognises "
                                  "(expected a Facebook/Instagram JSON export or a CSV/JSON with a name, "
                                  "username, e-mail, phone or profile_url column)")
         return connector.read(item)
+
+    def _by_extension(self, item: InputFile) -> Connector | None:
+        """For a file named by the user that nobody claimed: let the generic reader of its
+        type say precisely what is wrong (empty, cut short, no usable column)."""
+        suffix = item.basename.lower().rsplit(".", 1)[-1]
+        wanted = {"csv": GenericCsvConnector, "tsv": GenericCsvConnector, "txt": GenericCsvConnector,
+                  "json": GenericJsonConnector}.get(suffix)
+        return next((c for c in self.connectors if wanted and isinstance(c, wanted)), None)
 
     def read_path(self, spec: str) -> ReadReport:
         """Read a file or a whole folder; `spec` may carry a 'platform:' prefix."""

@@ -1,0 +1,150 @@
+"""Each kind of evidence, on keyed encodings only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from auditor.clients import ClientRecord
+from auditor.connection_features import encode_connections
+from auditor.encode import Encoder
+from auditor.keys import PracticeKey
+from auditor.match import Matcher
+from auditor.roster import encode_roster
+from connectors.interface import Connection
+
+FILLER = [("Harold", "Finch"), ("Marisol", "Ventura"), ("Oskar", "Lindahl"), ("Beatriz", "Lacerda"),
+          ("Yusuf", "Demir"), ("Rosalind", "Pike"), ("Desmond", "Agyei"), ("Wen", "Zhao"),
+          ("Tariq", "Mansour"), ("Eleanor", "Voss"), ("Juniper", "Hale"), ("Nikolai", "Petrov")]
+
+
+def _client(cid: str, given: str, surname: str, **extra) -> ClientRecord:
+    return ClientRecord(line=0, client_id=cid, given=given.lower().split(), surnames=surname.lower().split(),
+                        **extra)
+
+
+def _roster(records):
+    records = list(records) + [_client(f"f{i}", g, s) for i, (g, s) in enumerate(FILLER)]
+    return records
+
+
+def _match(key: PracticeKey, records, connections):
+    keys = key.subkeys()
+    encoder = Encoder(keys)
+    roster = encode_roster(keys, records, encoder)
+    encoded = encode_connections(encoder, connections)
+    return {(m.connection, records[m.client].client_id): m for m in Matcher().match(roster, encoded)}
+
+
+def conn(**fields) -> Connection:
+    fields.setdefault("platform", "facebook")
+    fields.setdefault("relation", "mutual")
+    fields.setdefault("source", "test")
+    return Connection(**fields)
+
+
+@pytest.fixture
+def key() -> PracticeKey:
+    return PracticeKey(bytes(range(32)), "test")
+
+
+def _levels(match) -> dict[str, str]:
+    return {e.what: e.level for e in match.evidence}
+
+
+def test_email_phone_and_handle_confirm(key):
+    records = _roster([_client("1", "Ana", "Smith", emails=["ana.smith@gmail.com"], phones=["+15552013344"],
+                               handles=[("instagram", "ana.s")])])
+    found = _match(key, records, [
+        conn(platform="mailchimp", relation="subscriber", email="Ana.Smith+x@gmail.com"),
+        conn(phone="(555) 201-3344"),
+        conn(platform="instagram", relation="follower", username="Ana.S"),
+        conn(platform="x", relation="follower", username="ana.s"),
+    ])
+    assert found[(0, "1")].tier == "confirmed" and _levels(found[(0, "1")])["e-mail"] == "exact"
+    assert found[(1, "1")].tier == "confirmed"
+    assert found[(2, "1")].tier == "confirmed"
+    assert found[(3, "1")].tier in ("likely", "possible")       # same handle, another platform
+    assert _levels(found[(3, "1")])["handle"] == "other-platform"
+
+
+def test_exact_swapped_and_decorated_names_are_likely(key):
+    records = _roster([_client("1", "Margaret", "Okafor")])
+    found = _match(key, records, [conn(display_name="Margaret Okafor"), conn(display_name="OKAFOR, Margaret"),
+                                  conn(display_name="Dr. Margaret Okafor, LCSW (she/her) 🌿")])
+    for i in range(3):
+        assert found[(i, "1")].tier == "likely"
+        assert _levels(found[(i, "1")]) == {"given name": "exact", "surname": "exact"}
+
+
+def test_nickname_both_directions(key):
+    records = _roster([_client("1", "William", "Thornbury"), _client("2", "Bill", "Ashcombe")])
+    found = _match(key, records, [conn(display_name="Bill Thornbury"), conn(display_name="William Ashcombe")])
+    assert _levels(found[(0, "1")])["given name"] == "nickname" and found[(0, "1")].tier == "likely"
+    assert _levels(found[(1, "2")])["given name"] == "nickname" and found[(1, "2")].tier == "likely"
+
+
+def test_typo_is_rescued_by_bloom_dice(key):
+    records = _roster([_client("1", "Dolores", "Fairweather")])
+    found = _match(key, records, [conn(display_name="Dolores Fairwether")])
+    assert _levels(found[(0, "1")])["surname"] in ("similar-spelling", "sounds-alike")
+    assert found[(0, "1")].tier == "likely"
+
+
+def test_usernames_built_from_names(key):
+    records = _roster([_client("1", "Jonathan", "Pemberton"), _client("2", "Anastasia", "Kowalczyk"),
+                       _client("3", "William", "Thornbury")])
+    found = _match(key, records, [
+        conn(platform="instagram", relation="follower", username="jpemberton88"),
+        conn(platform="instagram", relation="follower", username="anastasiakowalczyk_art"),
+        conn(platform="instagram", relation="follower", username="billthornbury"),
+        conn(platform="instagram", relation="follower", username="kowalczyk.anastasia"),
+    ])
+    assert found[(0, "1")].evidence[0].text.startswith("username is first initial + surname")
+    assert found[(1, "2")].tier == "likely"
+    assert "nickname" in found[(2, "3")].evidence[0].text
+    assert found[(3, "2")].tier == "likely"
+
+
+def test_initial_and_surname_is_only_possible(key):
+    records = _roster([_client("1", "Evelyn", "Marchetti")])
+    found = _match(key, records, [conn(display_name="E. Marchetti")])
+    assert found[(0, "1")].tier == "possible"
+
+
+def test_lookalikes_are_not_reported(key):
+    records = _roster([_client("1", "Margaret", "Okafor"), _client("2", "William", "Thornbury")])
+    found = _match(key, records, [conn(display_name="Daniel Okafor"), conn(display_name="William Ashford"),
+                                  conn(platform="instagram", relation="follower", username="thornbury_bakery"),
+                                  conn(platform="mailchimp", relation="subscriber", email="olivia.okafor@example.com")])
+    assert not found
+
+
+def test_two_clients_with_one_name_are_ambiguous(key):
+    records = _roster([_client("1", "Ana", "Quintero"), _client("2", "Ana", "Quintero")])
+    found = _match(key, records, [conn(display_name="Ana Quintero")])
+    assert found[(0, "1")].ambiguous and found[(0, "2")].ambiguous
+    assert found[(0, "1")].score <= 0.5
+
+
+def test_married_name_from_other_names(key):
+    records = _roster([_client("1", "Rebecca", "Stanhope Albright")])
+    found = _match(key, records, [conn(display_name="Becky Albright")])
+    assert found[(0, "1")].tier == "likely"
+
+
+def test_encoding_is_deterministic_per_key_and_differs_across_keys(key):
+    records = _roster([_client("1", "Ana", "Smith", emails=["ana@example.org"])])
+    a = encode_roster(key.subkeys(), records)
+    b = encode_roster(key.subkeys(), records)
+    other = encode_roster(PracticeKey(bytes(32), "other").subkeys(), records)
+    assert np.array_equal(a.tokens["token"], b.tokens["token"])
+    assert np.array_equal(a.filters["bits"], b.filters["bits"])
+    assert a.refs.tolist() == b.refs.tolist()
+    assert not set(a.tokens["token"].tolist()) & set(other.tokens["token"].tolist())
+    assert not set(a.refs.tolist()) & set(other.refs.tolist())
+
+
+def test_no_identity_no_match(key):
+    records = _roster([_client("1", "Ana", "Smith")])
+    assert not _match(key, records, [conn(display_name="🌸✨")])

@@ -1,0 +1,94 @@
+"""The one normalizer: hard names, e-mails, phones and handles."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.normalize import (NameKnowledge, canonical_email, canonical_phone, clean_name,
+                               handle_from_url, username_core, username_segments)
+
+
+@pytest.mark.parametrize("raw,words,initials", [
+    ("Dr. Ana-María Smith, LCSW (she/her) 🌿", ("ana", "maria", "smith"), ()),
+    ("Nguyễn Thị Lan", ("nguyen", "thi", "lan"), ()),
+    ("Łukasz Wiśniewski", ("lukasz", "wisniewski"), ()),
+    ("María José Castellanos Ruiz", ("maria", "jose", "castellanos", "ruiz"), ()),
+    ("SMITH, ANA", ("smith", "ana"), ()),
+    ("A. Smith", ("smith",), ("a",)),
+    ("Seán O'Brien", ("sean", "obrien"), ()),
+    ("Mx. Jordan Lee, PhD, LMFT they/them", ("jordan", "lee"), ()),
+    ("🌸✨", (), ()),
+    ("   ", (), ()),
+    ("Ｊｏｈｎ Ｓｍｉｔｈ", ("john", "smith"), ()),
+    ("Müller-Lüdenscheidt", ("muller", "ludenscheidt"), ()),
+])
+def test_clean_name(raw, words, initials):
+    cleaned = clean_name(raw)
+    assert cleaned.words == words
+    assert cleaned.initials == initials
+
+
+def test_emoji_only_name_is_empty():
+    assert clean_name("🌸✨").empty
+
+
+@pytest.mark.parametrize("raw,canonical", [
+    ("Ana.Smith+news@GMail.com", "anasmith@gmail.com"),
+    ("ana.smith@googlemail.com", "anasmith@gmail.com"),
+    ("Ana.Smith@Example.org", "ana.smith@example.org"),
+    ("ana+tag@outlook.com", "ana@outlook.com"),
+    ("mailto:ana@example.org", "ana@example.org"),
+    ("not an email", ""),
+    ("@example.org", ""),
+])
+def test_canonical_email(raw, canonical):
+    assert canonical_email(raw) == canonical
+
+
+@pytest.mark.parametrize("raw,region,e164", [
+    ("(555) 201-3344", "US", "+15552013344"),
+    ("+1 555 201 3344", "US", "+15552013344"),
+    ("020 7946 0958", "GB", "+442079460958"),
+    ("12", "US", ""),
+    ("n/a", "US", ""),
+])
+def test_canonical_phone(raw, region, e164):
+    assert canonical_phone(raw, region) == e164
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("https://www.instagram.com/ana.smith/", ("instagram", "ana.smith")),
+    ("https://www.instagram.com/_u/Ana.Smith", ("instagram", "ana.smith")),
+    ("https://x.com/asmith?lang=en", ("x", "asmith")),
+    ("https://twitter.com/intent/user?user_id=1712345678901234567", ("x", "1712345678901234567")),
+    ("https://www.linkedin.com/in/ana-smith-12ab34", ("linkedin", "ana-smith-12ab34")),
+    ("https://www.facebook.com/profile.php?id=100012345", ("facebook", "100012345")),
+    ("https://www.tiktok.com/@ana.smith", ("tiktok", "ana.smith")),
+    ("https://www.threads.net/@ana.smith", ("threads", "ana.smith")),
+    ("https://bsky.app/profile/ana.bsky.social", ("bluesky", "ana.bsky.social")),
+    ("https://mastodon.social/@ana", ("mastodon", "ana@mastodon.social")),
+    ("https://example.org/about", None),
+])
+def test_handle_from_url(url, expected):
+    assert handle_from_url(url) == expected
+
+
+def test_username_segments():
+    assert username_segments("Ana.Smith_88") == ("ana", "smith")
+    assert username_core("a_smith1990") == "asmith"
+    assert username_segments("1234") == ()
+
+
+def test_nicknames_both_directions():
+    names = NameKnowledge()
+    assert "william" in names.canonicals("bill")
+    assert "william" in names.canonicals("william")
+    assert "bill" in names.nick_forms("william")
+    assert len(names.canonicals("alex")) > 1          # ambiguous nickname
+    assert names.canonicals("xqzt") == frozenset()
+
+
+def test_phonetic_codes():
+    names = NameKnowledge()
+    assert set(names.phonetic("smith")) & set(names.phonetic("smyth"))
+    assert names.phonetic("al") == ()
