@@ -30,7 +30,8 @@ class App:
     practice: str
     key_file: Path | None
     quiet: bool
-    out: Console = field(default_factory=lambda: Console(highlight=False))
+    out: Console = field(default_factory=lambda: Console(
+        highlight=False, width=None if sys.stdout.isatty() else 120))
     err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
 
     def key(self) -> keymod.PracticeKey:
@@ -307,6 +308,47 @@ def audit(app: App, roster_path: Path, connections: tuple[str, ...], out: Path, 
           min_tier: str, region: str) -> None:
     """Find clients among your connections and write a private list of findings."""
     run_audit(app, app.key().subkeys(), roster_path, connections, out, _formats(fmt), min_tier, region)
+
+
+@cli.group()
+def findings() -> None:
+    """Look at the findings of an audit."""
+
+
+@findings.command("show")
+@click.argument("findings_path", metavar="DIR_OR_FILE", type=click.Path(path_type=Path))
+@click.option("--reveal", is_flag=True,
+              help="Re-read each export and show display names and e-mails in clear, on screen only.")
+@click.option("--min-tier", type=click.Choice(["confirmed", "likely", "possible"]), default="possible",
+              show_default=True)
+@click.pass_obj
+def findings_show(app: App, findings_path: Path, reveal: bool, min_tier: str) -> None:
+    """List the findings of DIR/findings.json; with --reveal, name the connection in clear."""
+    from .match import TIERS
+    from .reveal import load_findings, reveal as reveal_sources
+
+    document = load_findings(findings_path)
+    allowed = TIERS[: TIERS.index(min_tier) + 1]
+    chosen = [f for f in document["findings"] if f["tier"] in allowed]
+    clear = reveal_sources(chosen) if reveal else {}
+    table = Table("finding", "client", "tier", "tie", "connection", "where")
+    table.columns[-1].overflow = "fold"
+    for f in chosen:
+        conn = f["connection"]
+        shown = clear.get(conn["source"]) if reveal else None
+        if reveal and shown is None:
+            label = "(export changed or moved: cannot reveal)"
+        elif shown is not None:
+            label = " ".join(filter(None, [shown.display_name, shown.username and "@" + shown.username,
+                                           shown.email]))
+        else:
+            label = " ".join(filter(None, [conn["display_name"], conn["username"] and "@" + conn["username"],
+                                           conn["email"]]))
+        table.add_row(f["finding_id"], f["client_ref"], f["tier"] + (" (ambiguous)" if f["ambiguous"] else ""),
+                      f"{conn['platform']} {conn['relation']}", label, Path(conn["source"]).name)
+    app.out.print(table)
+    if reveal:
+        app.say("Shown in clear on screen only; nothing was written.")
 
 
 @cli.command()

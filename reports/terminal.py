@@ -11,7 +11,9 @@ from collections import Counter
 from rich.console import Console
 from rich.table import Table
 
-from auditor.findings import AuditResult, Finding, mask_name
+import os
+
+from auditor.findings import AuditResult, Finding, mask_email, mask_name
 from auditor.match import TIERS
 
 from .interface import Audience, Renderer
@@ -20,12 +22,34 @@ _TIER_STYLE = {"confirmed": "bold red", "likely": "yellow", "possible": "cyan"}
 
 
 def who(finding: Finding) -> str:
+    """The therapist's own handle for the tie, or masked text plus where it sits in the export."""
     conn = finding.connection
     if conn.username:
         return "@" + conn.username
     if conn.profile_url:
         return conn.profile_url
-    return mask_name(conn.display_name) or conn.source
+    if conn.email:
+        return mask_email(conn.email)
+    place = os.path.basename(conn.source)
+    return f"{mask_name(conn.display_name)} {place}".strip()
+
+
+def short_evidence(finding: Finding) -> str:
+    """'e-mail; given name (nickname); surname' - the supporting evidence in a few words."""
+    parts = []
+    for e in finding.evidence:
+        if e.weight <= 0:
+            continue
+        parts.append(e.what if e.level in ("exact", "pattern") else f"{e.what} ({e.level})")
+    return "; ".join(parts)
+
+
+def _common_root(paths: list[str]) -> str:
+    try:
+        root = os.path.commonpath(paths) if paths else ""
+    except ValueError:
+        return ""
+    return root if len(paths) > 1 else os.path.dirname(root)
 
 
 class TerminalSummary(Renderer):
@@ -41,15 +65,21 @@ class TerminalSummary(Renderer):
         return console.export_text()
 
     def show(self, result: AuditResult, console: Console) -> None:
-        inputs = Table(title="Inputs read", title_justify="left", show_edge=False)
+        root = _common_root([i.path for i in result.inputs])
+        title = f"Inputs read (under {root})" if root else "Inputs read"
+        inputs = Table(title=title, title_justify="left", show_edge=False)
         for col in ("file", "platform", "records", "skipped"):
-            inputs.add_column(col, justify="right" if col in ("records", "skipped") else "left")
+            inputs.add_column(col, justify="right" if col in ("records", "skipped") else "left",
+                              overflow="fold")
         for i in result.inputs:
-            inputs.add_row(i.path, i.platform, f"{i.records:,}", f"{i.skipped:,}")
+            inputs.add_row(os.path.relpath(i.path, root) if root else i.path, i.platform,
+                           f"{i.records:,}", f"{i.skipped:,}")
         console.print(inputs)
         if result.ignored:
-            console.print(f"[dim]{len(result.ignored)} file(s) skipped (not connection lists), e.g. "
-                          f"{result.ignored[0][0]}: {result.ignored[0][1]}[/dim]")
+            path, why = result.ignored[0]
+            shown = os.path.relpath(path, root) if root and path.startswith(root) else path
+            more = f" and {len(result.ignored) - 1} more" if len(result.ignored) > 1 else ""
+            console.print(f"[dim]Not read: {shown} ({why}){more}.[/dim]")
         console.print(f"\n{result.connections_read:,} connections checked against "
                       f"{result.roster_clients:,} clients (roster key {result.roster_fingerprint}).")
         if not result.findings:
@@ -68,11 +98,10 @@ class TerminalSummary(Renderer):
                 counts.add_row(f"[{_TIER_STYLE[tier]}]{tier}[/]", *map(str, row), str(sum(row)))
         console.print(counts)
         top = Table(title=f"Top findings (of {len(result.findings)})", title_justify="left", show_edge=False)
-        for col in ("client", "tier", "score", "platform", "relation", "connection", "evidence"):
-            top.add_column(col, overflow="fold")
+        for col in ("client", "tier", "score", "tie", "connection", "evidence"):
+            top.add_column(col, overflow="fold", no_wrap=col in ("client", "score"))
         for f in result.findings[: self.top]:
-            evidence = "; ".join(e.text for e in f.evidence if e.weight > 0)
-            flag = " [magenta](ambiguous)[/]" if f.ambiguous else ""
+            flag = "\n[magenta]ambiguous[/]" if f.ambiguous else ""
             top.add_row(f.client_ref, f"[{_TIER_STYLE[f.tier]}]{f.tier}[/]{flag}", f"{f.score:.2f}",
-                        f.connection.platform, f.connection.relation, who(f), evidence)
+                        f"{f.connection.platform} {f.connection.relation}", who(f), short_evidence(f))
         console.print(top)

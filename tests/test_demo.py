@@ -110,3 +110,25 @@ def test_finding_ids_are_stable_across_runs(tmp_path: Path, demo_run):
     again = json.loads((second / "findings.json").read_text())
     ids = lambda doc: {(f["finding_id"], f["client_ref"], f["connection"]["source"]) for f in doc["findings"]}
     assert ids(first) == ids(again)
+
+
+def test_findings_show_reveal_prints_clear_names_and_writes_nothing(demo_run):
+    from click.testing import CliRunner
+
+    out, _, _, _ = demo_run
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir())
+    masked = CliRunner().invoke(cli, ["findings", "show", str(out)])
+    revealed = CliRunner().invoke(cli, ["findings", "show", str(out), "--reveal"])
+    assert masked.exit_code == 0 and revealed.exit_code == 0, revealed.output
+    assert "Margaret Okafor" not in masked.output and "M. O." in masked.output
+    assert "Margaret Okafor" in revealed.output and "Becky Albright" in revealed.output
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir()) == before
+
+
+def test_findings_show_rejects_other_files(tmp_path):
+    from click.testing import CliRunner
+
+    bogus = tmp_path / "findings.json"
+    bogus.write_text('{"schema": "something-else"}')
+    result = CliRunner().invoke(cli, ["findings", "show", str(tmp_path)])
+    assert result.exit_code != 0 and "not a connection-auditor/findings@1 file" in result.output

@@ -1,0 +1,63 @@
+"""Read findings.json back, and (on request) show connections in clear from the exports.
+
+findings.json masks display names and e-mails. `auditor findings show --reveal`
+re-reads each finding's own export file and prints the clear text on the
+therapist's screen; nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from connectors.interface import Connection, ConnectorError, InputFile
+from connectors.registry import Registry
+
+from .errors import AuditorError
+from .findings import SCHEMA
+
+
+def load_findings(path: Path) -> dict[str, Any]:
+    """findings.json (or a folder holding one), checked for its schema."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "findings.json"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AuditorError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise AuditorError(f"{path}: not a findings file ({exc})") from None
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA:
+        raise AuditorError(f"{path}: not a {SCHEMA} file")
+    return document
+
+
+def source_file(source: str) -> str:
+    """'path/file.json#key[3]' or 'path/file.csv:line 7' -> the file's path."""
+    if ":line " in source:
+        return source.rsplit(":line ", 1)[0]
+    return source.split("#", 1)[0]
+
+
+def reveal(findings: list[dict[str, Any]], registry: Registry | None = None) -> dict[str, Connection | None]:
+    """source -> the connection re-read from its export (None where the file changed or is gone)."""
+    registry = registry or Registry()
+    wanted: dict[str, set[str]] = {}
+    for finding in findings:
+        source = finding["connection"]["source"]
+        wanted.setdefault(source_file(source), set()).add(source)
+    found: dict[str, Connection | None] = {}
+    for name, sources in wanted.items():
+        path = Path(name)
+        connections: list[Connection] = []
+        if path.is_file():
+            item = InputFile(name=name, relpath=path.name, read_bytes=path.read_bytes)
+            try:
+                connections = registry.read_file(item).connections
+            except ConnectorError:
+                connections = []
+        by_source = {c.source: c for c in connections}
+        found.update({s: by_source.get(s) for s in sources})
+    return found
