@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .connection_features import EncodedConnections
-from .encode import BLOOM_WORDS, Kind, Pattern, Role, Source
+from .encode import Kind, Pattern, Role, Source
 from .roster import EncodedRoster
 
 TIERS = ("confirmed", "likely", "possible")
@@ -104,7 +104,6 @@ class Matcher:
         self.settings = settings or MatchSettings()
 
     def match(self, roster: EncodedRoster, conns: EncodedConnections) -> list[Match]:
-        s = self.settings
         if roster.size == 0 or conns.size == 0:
             return []
         r_tok = _frame(roster.tokens).rename(columns={"owner": "client", "part": "r_part",
@@ -123,7 +122,7 @@ class Matcher:
         ev["df_c"] = ev["df_c"].fillna(0)
         ev = self._weigh(ev, roster.size + conns.size)
         table = self._combine(pairs, ev, roster, conns)
-        return self._decide(table, ev, roster.size)
+        return self._decide(table)
 
     # -- 1. candidates -----------------------------------------------------
     def _candidates(self, r_tok: pd.DataFrame, c_tok: pd.DataFrame, df_r: pd.Series,
@@ -250,7 +249,7 @@ class Matcher:
         return table
 
     # -- 4. per connection ------------------------------------------------
-    def _decide(self, table: pd.DataFrame, ev: pd.DataFrame, roster_size: int) -> list[Match]:
+    def _decide(self, table: pd.DataFrame) -> list[Match]:
         s = self.settings
         logit = table["logit"].to_numpy(dtype=float)
         top = table.groupby("conn")["logit"].transform("max").to_numpy(dtype=float)
@@ -258,8 +257,11 @@ class Matcher:
         share = np.exp2(logit - anchor)
         total = pd.Series(share).groupby(table["conn"].to_numpy()).transform("sum").to_numpy() + np.exp2(-anchor)
         table["score"] = share / total
-        near = (logit >= top - s.ambiguity_bits).astype(int)
-        table["rivals"] = pd.Series(near).groupby(table["conn"].to_numpy()).transform("sum").to_numpy()
+        # Ambiguous: this pair is within `ambiguity_bits` of the best for its connection,
+        # and so is at least one other client.
+        near = logit >= top - s.ambiguity_bits
+        near_count = pd.Series(near.astype(int)).groupby(table["conn"].to_numpy()).transform("sum").to_numpy()
+        table["ambiguous"] = near & (near_count >= 2)
         confirmed = table["id_kind"].isin(_CONFIRMING)
         table["tier"] = np.where(confirmed, "confirmed",
                                  np.where(table["score"] >= s.likely, "likely",
@@ -273,19 +275,11 @@ class Matcher:
         kept = table[table["tier"] != ""]
         matches = []
         for row in kept.itertuples(index=False):
-            ambiguous = bool(row.rivals > 1 and row.logit >= row.logit - s.ambiguity_bits
-                             and self._is_rival(row, table))
             matches.append(Match(connection=int(row.conn), client=int(row.client),
                                  score=round(float(row.score), 3), tier=str(row.tier),
-                                 ambiguous=ambiguous, evidence=explain(row)))
+                                 ambiguous=bool(row.ambiguous), evidence=explain(row)))
         matches.sort(key=lambda m: (TIERS.index(m.tier), -m.score, m.connection))
         return matches
-
-    def _is_rival(self, row, table: pd.DataFrame) -> bool:
-        """Another client of this connection scores within the ambiguity margin."""
-        same = table[(table["conn"] == row.conn) & (table["client"] != row.client)]
-        return bool((same["logit"] >= row.logit - self.settings.ambiguity_bits).any()
-                    or (same["logit"] + self.settings.ambiguity_bits >= row.logit).any())
 
 
 def _part_text(prefix: str, kind: float, src: float) -> tuple[str, str]:
