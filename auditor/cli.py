@@ -12,10 +12,12 @@ from typing import Iterator
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from connectors.interface import ConnectorError
 
+from . import __version__
 from . import keys as keymod
 from .errors import AuditorError
 from .fileio import private_dir, write_private
@@ -37,9 +39,14 @@ class App:
     def key(self) -> keymod.PracticeKey:
         return keymod.resolve_key(self.practice, self.key_file)
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, *, markup: bool = False) -> None:
+        """A progress or status line on stderr; user text (paths, columns) is printed literally."""
         if not self.quiet:
-            self.err.print(text)
+            self.err.print(text, markup=markup)
+
+    def show(self, text: str) -> None:
+        """Requested output on stdout, printed literally."""
+        self.out.print(text, markup=False)
 
     @contextlib.contextmanager
     def progress(self, first: str) -> Iterator:
@@ -71,7 +78,7 @@ class AuditorGroup(click.Group):
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), envvar="AUDITOR_KEY_FILE",
               help="Read the practice key from this file (must be readable by you only) instead of the keyring.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and requested output.")
-@click.version_option(package_name="connection-auditor")
+@click.version_option(version=__version__, prog_name="auditor")
 @click.pass_context
 def cli(ctx: click.Context, practice: str, key_file: Path | None, quiet: bool) -> None:
     """Find your clients among your own social-media connections and newsletter
@@ -113,9 +120,9 @@ def key_init(app: App, force: bool) -> None:
 def key_status(app: App) -> None:
     """Say where the practice key comes from and its fingerprint (never the key)."""
     practice_key = app.key()
-    app.out.print(f"practice:    {app.practice}")
-    app.out.print(f"source:      {practice_key.origin}")
-    app.out.print(f"fingerprint: {practice_key.subkeys().fingerprint}")
+    app.show(f"practice:    {app.practice}")
+    app.show(f"source:      {practice_key.origin}")
+    app.show(f"fingerprint: {practice_key.subkeys().fingerprint}")
 
 
 @key.command("export")
@@ -210,7 +217,7 @@ def roster_encode(app: App, clients_csv: Path, output: Path, mappings: tuple[str
 @_map_option
 @click.pass_obj
 def roster_resolve(app: App, clients_csv: Path, roster_path: Path, fmt: str, mappings: tuple[str, ...]) -> None:
-    """Print client_ref next to client_id, for your own lookup. Writes nothing to disk."""
+    """Print client_ref next to client_id on screen, for your own lookup (writes nothing)."""
     from .clients import parse_map, read_clients
     from .roster import assign_refs, load_roster
 
@@ -230,7 +237,7 @@ def roster_resolve(app: App, clients_csv: Path, roster_path: Path, fmt: str, map
     else:
         table = Table("client_ref", "client_id")
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*(escape(cell) for cell in row))
         app.out.print(table)
     if missing:
         app.say(f"Note: {missing} client(s) in {clients_csv} are not in {roster_path} (re-encode the roster).")
@@ -240,20 +247,20 @@ def roster_resolve(app: App, clients_csv: Path, roster_path: Path, fmt: str, map
 @click.argument("roster_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
 def roster_info_cmd(app: App, roster_path: Path) -> None:
-    """Counts, format version, key fingerprint and creation date. No identifiers; no key needed."""
+    """Show a roster's counts, format, key fingerprint and date (no identifiers, no key needed)."""
     from .roster import roster_info
 
     header = roster_info(roster_path)
     counts = header.get("counts", {})
-    app.out.print(f"file:            {roster_path}")
-    app.out.print(f"format:          connection-auditor {header.get('kind')} v{header.get('version')}")
-    app.out.print(f"key fingerprint: {header.get('key_fingerprint')}")
-    app.out.print(f"created:         {header.get('created_at')}")
+    app.show(f"file:            {roster_path}")
+    app.show(f"format:          connection-auditor {header.get('kind')} v{header.get('version')}")
+    app.show(f"key fingerprint: {header.get('key_fingerprint')}")
+    app.show(f"created:         {header.get('created_at')}")
     for name in ("clients", "current", "former", "status_unknown", "clinicians", "tokens"):
         if name in counts:
-            app.out.print(f"{name + ':':<16} {counts[name]:,}")
+            app.show(f"{name + ':':<16} {counts[name]:,}")
     if header.get("columns_used"):
-        app.out.print(f"columns used:    {', '.join(header['columns_used'])}")
+        app.show(f"columns used:    {', '.join(header['columns_used'])}")
 
 
 # -- audit --------------------------------------------------------------------
@@ -345,7 +352,7 @@ def findings_show(app: App, findings_path: Path, reveal: bool, min_tier: str) ->
             label = " ".join(filter(None, [conn["display_name"], conn["username"] and "@" + conn["username"],
                                            conn["email"]]))
         table.add_row(f["finding_id"], f["client_ref"], f["tier"] + (" (ambiguous)" if f["ambiguous"] else ""),
-                      f"{conn['platform']} {conn['relation']}", label, Path(conn["source"]).name)
+                      f"{conn['platform']} {conn['relation']}", escape(label), escape(Path(conn["source"]).name))
     app.out.print(table)
     if reveal:
         app.say("Shown in clear on screen only; nothing was written.")

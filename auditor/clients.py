@@ -228,7 +228,8 @@ def read_clients(path: Path, overrides: dict[str, str] | None = None, region: st
         if not record.given and not record.surnames:
             skipped.append(f"line {line}: no name")
             continue
-        key = record.client_id or f"line:{line}"
+        # Without an id, rows with the same name and e-mail cannot be told apart: one client.
+        key = record.client_id or "name:" + " ".join(record.given + record.surnames + record.emails[:1])
         if key in records:
             _merge(records[key], record)
         else:

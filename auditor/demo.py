@@ -32,7 +32,7 @@ def run_demo(app: "App", out: Path) -> None:
     key_path = out / "DEMO-ONLY-practice.key"
     write_key_file(key_path, key, DEMO_PRACTICE)
     app.say("[bold]connection-auditor demo[/bold]: made-up people, throwaway DEMO-ONLY key "
-            f"(fingerprint {keys.fingerprint}); your keyring is not touched.\n")
+            f"(fingerprint {keys.fingerprint}); your keyring is not touched.\n", markup=True)
 
     loaded = read_clients(sample_data.CLIENTS_CSV)
     roster_path = out / "roster.enc"

@@ -51,6 +51,16 @@ def _head(item: InputFile) -> bytes:
     return item.read_bytes()[:HEAD_BYTES]
 
 
+def display_name(platform: str) -> str:
+    """'instagram' -> 'Instagram', 'x' -> 'X', 'generic' -> 'generic'."""
+    return {"x": "X", "tiktok": "TikTok", "linkedin": "LinkedIn", "generic": "generic"}.get(
+        platform, platform.capitalize())
+
+
+def with_article(word: str) -> str:
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 def split_platform_prefix(spec: str) -> tuple[str | None, str]:
     """'facebook:path' -> ('facebook', 'path'); a plain path -> (None, path)."""
     prefix, sep, rest = spec.partition(":")
@@ -85,8 +95,8 @@ class Registry:
                 if connector.detect(item, head):
                     return connector.read(item)
             other = self.pick(item, head)
-            looks = f" (it looks like a {other.platform} file)" if other else ""
-            raise ConnectorError(item.name, f"not a {platform} export{looks}")
+            looks = f" (it looks like {with_article(display_name(other.platform))} file)" if other else ""
+            raise ConnectorError(item.name, f"not {with_article(display_name(platform))} export{looks}")
         connector = self.pick(item, head) or self._by_extension(item)
         if connector is None:
             raise ConnectorError(item.name, "not a connection list this tool recognises "

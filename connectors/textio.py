@@ -44,7 +44,8 @@ def load_json(item: InputFile, text: str | None = None) -> Any:
     try:
         return json.loads(body)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(body.rstrip()) - 1 or "Unterminated" in exc.msg:
+        # A cut inside a \uXXXX escape shows as a bad escape within a few characters of the end.
+        if exc.pos >= len(body.rstrip()) - 6 or "Unterminated" in exc.msg:
             why = "the JSON ends early (was the file cut short while copying or unzipping?)"
         else:
             why = f"not valid JSON ({exc.msg}, column {exc.colno})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 import os
@@ -66,20 +67,20 @@ class TerminalSummary(Renderer):
 
     def show(self, result: AuditResult, console: Console) -> None:
         root = _common_root([i.path for i in result.inputs])
-        title = f"Inputs read (under {root})" if root else "Inputs read"
+        title = f"Inputs read (under {escape(root)})" if root else "Inputs read"
         inputs = Table(title=title, title_justify="left", show_edge=False)
         for col in ("file", "platform", "records", "skipped"):
             inputs.add_column(col, justify="right" if col in ("records", "skipped") else "left",
                               overflow="fold")
         for i in result.inputs:
-            inputs.add_row(os.path.relpath(i.path, root) if root else i.path, i.platform,
+            inputs.add_row(escape(os.path.relpath(i.path, root) if root else i.path), i.platform,
                            f"{i.records:,}", f"{i.skipped:,}")
         console.print(inputs)
         if result.ignored:
             path, why = result.ignored[0]
             shown = os.path.relpath(path, root) if root and path.startswith(root) else path
             more = f" and {len(result.ignored) - 1} more" if len(result.ignored) > 1 else ""
-            console.print(f"[dim]Not read: {shown} ({why}){more}.[/dim]")
+            console.print(f"[dim]Not read: {escape(shown)} ({escape(why)}){more}.[/dim]")
         console.print(f"\n{result.connections_read:,} connections checked against "
                       f"{result.roster_clients:,} clients (roster key {result.roster_fingerprint}).")
         if not result.findings:
@@ -103,5 +104,5 @@ class TerminalSummary(Renderer):
         for f in result.findings[: self.top]:
             flag = "\n[magenta]ambiguous[/]" if f.ambiguous else ""
             top.add_row(f.client_ref, f"[{_TIER_STYLE[f.tier]}]{f.tier}[/]{flag}", f"{f.score:.2f}",
-                        f"{f.connection.platform} {f.connection.relation}", who(f), short_evidence(f))
+                        f"{f.connection.platform} {f.connection.relation}", escape(who(f)), short_evidence(f))
         console.print(top)

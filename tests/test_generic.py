@@ -92,4 +92,4 @@ def test_wrong_platform_prefix_is_an_error(tmp_path):
         {"href": "https://www.instagram.com/ana", "value": "ana", "timestamp": 1700000000}]}]))
     with pytest.raises(ConnectorError) as err:
         Registry().read_path(f"facebook:{f}")
-    assert "not a facebook export" in str(err.value) and "instagram" in str(err.value)
+    assert "not a Facebook export" in str(err.value) and "an Instagram file" in str(err.value)
