@@ -22,7 +22,7 @@ from . import keys as keymod
 from .errors import AuditorError
 from .fileio import private_dir, write_private
 
-PLATFORM_HELP = "PATH may be a file or a folder; prefix 'facebook:' or 'instagram:' to insist on a platform."
+PLATFORM_HELP = "Prefix 'facebook:', 'instagram:', ... to insist on a platform."
 
 
 @dataclass
@@ -118,7 +118,7 @@ def key_init(app: App, force: bool) -> None:
 @key.command("status")
 @click.pass_obj
 def key_status(app: App) -> None:
-    """Say where the practice key comes from and its fingerprint (never the key)."""
+    """Show where the practice key comes from (never the key itself)."""
     practice_key = app.key()
     app.show(f"practice:    {app.practice}")
     app.show(f"source:      {practice_key.origin}")
@@ -131,7 +131,7 @@ def key_status(app: App) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
 def key_export(app: App, output: Path, yes: bool) -> None:
-    """Write the practice key to a file, to import on another machine of this practice.
+    """Write the practice key to a file, to move it to another machine.
 
     Anyone with this file can test guesses against your encoded roster: move it
     only between the practice's own machines, then delete the copy.
@@ -150,7 +150,10 @@ def key_export(app: App, output: Path, yes: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace a different key already stored for this practice.")
 @click.pass_obj
 def key_import(app: App, key_file: Path, force: bool) -> None:
-    """Store a key file (from 'auditor key export') in this machine's OS keyring."""
+    """Store a key file in this machine's OS keyring.
+
+    KEY_FILE comes from 'auditor key export' on another machine of the practice.
+    """
     secret = keymod.read_key_file(key_file)
     store = keymod.KeyStore()
     existing = store.get(app.practice)
@@ -186,10 +189,12 @@ _region_option = click.option("--region", default="US", show_default=True,
 @_region_option
 @click.pass_obj
 def roster_encode(app: App, clients_csv: Path, output: Path, mappings: tuple[str, ...], region: str) -> None:
-    """Encode CLIENTS_CSV (an EHR export) into an encrypted roster of keyed encodings.
+    """Encode an EHR client export into an encrypted roster.
+
+    CLIENTS_CSV is turned into keyed encodings; nothing in clear is written.
 
     Only a name column is required; e-mail, phone and social handles make
-    matches far stronger. Nothing in clear is written.
+    matches far stronger.
     """
     from .clients import parse_map, read_clients
     from .roster import encode_roster, save_roster
@@ -217,7 +222,10 @@ def roster_encode(app: App, clients_csv: Path, output: Path, mappings: tuple[str
 @_map_option
 @click.pass_obj
 def roster_resolve(app: App, clients_csv: Path, roster_path: Path, fmt: str, mappings: tuple[str, ...]) -> None:
-    """Print client_ref next to client_id on screen, for your own lookup (writes nothing)."""
+    """Print client_ref next to client_id, on screen only.
+
+    For your own lookup: nothing is written to disk.
+    """
     from .clients import parse_map, read_clients
     from .roster import assign_refs, load_roster
 
@@ -247,7 +255,10 @@ def roster_resolve(app: App, clients_csv: Path, roster_path: Path, fmt: str, map
 @click.argument("roster_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
 def roster_info_cmd(app: App, roster_path: Path) -> None:
-    """Show a roster's counts, format, key fingerprint and date (no identifiers, no key needed)."""
+    """Show a roster's counts and key fingerprint (no identifiers).
+
+    Reads only the file header, so no key is needed.
+    """
     from .roster import roster_info
 
     header = roster_info(roster_path)
@@ -302,7 +313,7 @@ def run_audit(app: App, keys, roster_path: Path, connections: tuple[str, ...], o
 @click.option("--roster", "roster_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Encrypted roster from 'auditor roster encode'.")
 @click.option("--connections", "connections", multiple=True, required=True, metavar="PATH",
-              help="A connection export (file or folder); repeat for several. " + PLATFORM_HELP)
+              help="A connection export: a file or an unpacked export folder; repeat for several. " + PLATFORM_HELP)
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for findings.json (created 0700).")
 @click.option("--format", "fmt", default="json,table", show_default=True,
