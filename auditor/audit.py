@@ -79,7 +79,9 @@ class Auditor:
     def run_on(self, roster: EncodedRoster, connections: list[Connection],
                inputs: list[InputSummary], ignored: list[tuple[str, str]]) -> AuditResult:
         self.progress(f"encoding {len(connections):,} connections")
-        encoded = encode_connections(self.encoder, connections, self.options.region)
+        # Connection tokens that no client has can never match: keep only the roster's.
+        encoder = Encoder(self.keys, self.encoder.names, vocabulary=frozenset(roster.tokens["token"].tolist()))
+        encoded = encode_connections(encoder, connections, self.options.region)
         self.progress(f"matching against {roster.size:,} clients")
         matches = Matcher(self.options.settings).match(roster, encoded)
         allowed = TIERS[: TIERS.index(self.options.min_tier) + 1]

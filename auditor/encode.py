@@ -41,6 +41,8 @@ class Kind(IntEnum):
     INITIAL = 8       # the first letter of a given name
     PATTERN = 9       # a username built from the name (anasmith, asmith, smitha, ...)
     SUBSTRING = 10    # a name word found inside a username
+    PAIR = 11         # two name parts together, order-free (blocking: "ana smith", "bill smith")
+    INITIAL_PAIR = 12 # an initial and a surname together (blocking: "a. smith")
 
 
 class Role(IntEnum):
@@ -107,6 +109,16 @@ class TokenRows:
         self.part.append(part)
         self.source.append(int(source))
 
+    def extend(self, owner: int, block: "Block") -> None:
+        """Append a pre-encoded block of rows (shared by every person with that name)."""
+        tokens, kinds, roles, parts, sources = block
+        self.owner.extend([owner] * len(tokens))
+        self.token.extend(tokens)
+        self.kind.extend(kinds)
+        self.role.extend(roles)
+        self.part.extend(parts)
+        self.source.extend(sources)
+
     def arrays(self) -> dict[str, np.ndarray]:
         return {
             "owner": np.asarray(self.owner, dtype=np.int32),
@@ -127,11 +139,12 @@ class WordFilters:
     part: list[int] = field(default_factory=list)
     bits: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, owner: int, role: Role, part: int, bits: np.ndarray) -> None:
-        self.owner.append(owner)
-        self.role.append(int(role))
-        self.part.append(part)
-        self.bits.append(bits)
+    def extend(self, owner: int, block: "FilterBlock") -> None:
+        roles, parts, bits = block
+        self.owner.extend([owner] * len(roles))
+        self.role.extend(roles)
+        self.part.extend(parts)
+        self.bits.extend(bits)
 
     def arrays(self) -> dict[str, np.ndarray]:
         bits = np.vstack(self.bits) if self.bits else np.zeros((0, BLOOM_WORDS), dtype=np.uint64)
@@ -143,15 +156,52 @@ class WordFilters:
         }
 
 
-class Encoder:
-    """Keyed encoder shared by roster and connections; caches each distinct token once."""
+Block = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+FilterBlock = tuple[tuple[int, ...], tuple[int, ...], tuple[np.ndarray, ...]]
 
-    def __init__(self, keys: SubKeys, names: NameKnowledge | None = None):
+
+class _BlockBuilder:
+    """Collects rows for one cached block, dropping tokens outside the vocabulary."""
+
+    def __init__(self, encoder: "Encoder"):
+        self.encoder = encoder
+        self.rows: list[tuple[int, int, int, int, int]] = []
+        self.seen: set[tuple[int, int, int, int]] = set()
+
+    def add(self, kind: Kind, value: str, role: Role, part: int, source: Source) -> None:
+        token = self.encoder.token(kind, value)
+        vocabulary = self.encoder.vocabulary
+        if vocabulary is not None and token not in vocabulary:
+            return
+        key = (token, int(role), part, int(source))
+        if key not in self.seen:
+            self.seen.add(key)
+            self.rows.append((token, int(kind), int(role), part, int(source)))
+
+    def block(self) -> Block:
+        if not self.rows:
+            return ((), (), (), (), ())
+        return tuple(tuple(column) for column in zip(*self.rows))  # type: ignore[return-value]
+
+
+class Encoder:
+    """Keyed encoder shared by roster and connections.
+
+    Names repeat, so everything derived from a name (or a username) is encoded
+    once and reused as a block. With a `vocabulary` (the roster's tokens), the
+    connection side keeps only tokens that can meet a roster token at all.
+    """
+
+    def __init__(self, keys: SubKeys, names: NameKnowledge | None = None,
+                 vocabulary: set[int] | frozenset[int] | None = None):
         self._token_key = keys.tokens
         self._bloom_key = keys.bloom
         self.names = names or NameKnowledge()
+        self.vocabulary = vocabulary
         self._tokens: dict[str, int] = {}
         self._filters: dict[str, np.ndarray] = {}
+        self._name_blocks: dict[tuple, tuple[Block, FilterBlock]] = {}
+        self._username_blocks: dict[tuple, Block] = {}
 
     # -- primitives -------------------------------------------------------
     def token(self, kind: Kind, value: str) -> int:
@@ -183,50 +233,103 @@ class Encoder:
     # -- one person -------------------------------------------------------
     def encode(self, owner: int, who: Identity, rows: TokenRows, filters: WordFilters) -> None:
         """Append every token and word filter of one person."""
+        ids = _BlockBuilder(self)
         for email in who.emails:
-            rows.add(owner, self.token(Kind.EMAIL, email), Kind.EMAIL, Role.UNKNOWN, 0, Source.IDENTIFIER)
+            ids.add(Kind.EMAIL, email, Role.UNKNOWN, 0, Source.IDENTIFIER)
         for phone in who.phones:
-            rows.add(owner, self.token(Kind.PHONE, phone), Kind.PHONE, Role.UNKNOWN, 0, Source.IDENTIFIER)
+            ids.add(Kind.PHONE, phone, Role.UNKNOWN, 0, Source.IDENTIFIER)
         for platform, handle in who.handles:
             if platform:
-                rows.add(owner, self.token(Kind.HANDLE, f"{platform}:{handle}"), Kind.HANDLE,
-                         Role.UNKNOWN, 0, Source.IDENTIFIER)
-            rows.add(owner, self.token(Kind.HANDLE_ANY, handle), Kind.HANDLE_ANY,
-                     Role.UNKNOWN, 0, Source.IDENTIFIER)
-        for role, words in ((Role.GIVEN, who.given), (Role.SURNAME, who.surnames),
-                            (Role.UNKNOWN, who.words)):
-            for part, word in enumerate(words):
-                self._encode_word(owner, word, role, part, Source.NAME, rows, filters)
-        for part, initial in enumerate(who.initials, start=INITIAL_PART):
-            rows.add(owner, self.token(Kind.INITIAL, initial), Kind.INITIAL, Role.UNKNOWN, part, Source.NAME)
-        if who.given:
-            for initial in dict.fromkeys(g[0] for g in who.given):
-                rows.add(owner, self.token(Kind.INITIAL, initial), Kind.INITIAL, Role.GIVEN, 0, Source.NAME)
-        if who.given and who.surnames:
-            self._encode_patterns(owner, who.given, who.surnames, rows)
+                ids.add(Kind.HANDLE, f"{platform}:{handle}", Role.UNKNOWN, 0, Source.IDENTIFIER)
+            ids.add(Kind.HANDLE_ANY, handle, Role.UNKNOWN, 0, Source.IDENTIFIER)
+        rows.extend(owner, ids.block())
+        name_rows, name_filters = self._name_block(who.given, who.surnames, who.words, who.initials)
+        rows.extend(owner, name_rows)
+        filters.extend(owner, name_filters)
         for source, segments in who.usernames:
-            self._encode_username(owner, Source(source), segments, rows, filters)
+            rows.extend(owner, self._username_block(Source(source), segments))
 
-    def _encode_word(self, owner: int, word: str, role: Role, part: int, source: Source,
-                     rows: TokenRows, filters: WordFilters) -> None:
-        rows.add(owner, self.token(Kind.WORD, word), Kind.WORD, role, part, source)
+    # -- names ------------------------------------------------------------
+    def _name_block(self, given: tuple[str, ...], surnames: tuple[str, ...], words: tuple[str, ...],
+                    initials: tuple[str, ...]) -> tuple[Block, FilterBlock]:
+        key = (given, surnames, words, initials)
+        cached = self._name_blocks.get(key)
+        if cached is not None:
+            return cached
+        out = _BlockBuilder(self)
+        f_roles: list[int] = []
+        f_parts: list[int] = []
+        f_bits: list[np.ndarray] = []
+        for role, group in ((Role.GIVEN, given), (Role.SURNAME, surnames), (Role.UNKNOWN, words)):
+            for part, word in enumerate(group):
+                self._word_rows(out, word, role, part, Source.NAME)
+                f_roles.append(int(role))
+                f_parts.append(part)
+                f_bits.append(self.bloom(word))
+        for part, initial in enumerate(initials, start=INITIAL_PART):
+            out.add(Kind.INITIAL, initial, Role.UNKNOWN, part, Source.NAME)
+            for word in words:
+                out.add(Kind.INITIAL_PAIR, f"{initial}|{word}", Role.UNKNOWN, part, Source.NAME)
+        for initial in dict.fromkeys(g[0] for g in given):
+            out.add(Kind.INITIAL, initial, Role.GIVEN, 0, Source.NAME)
+            for s in surnames:
+                out.add(Kind.INITIAL_PAIR, f"{initial}|{s}", Role.BOTH, 0, Source.NAME)
+        if given and surnames:
+            self._pattern_rows(out, given, surnames)
+            for g in given:
+                for s in surnames:
+                    self._pair_rows(out, g, s, Role.BOTH, 0, Source.NAME, given_side=True)
+        self._unknown_pairs(out, words, Source.NAME, 0)
+        cached = (out.block(), (tuple(f_roles), tuple(f_parts), tuple(f_bits)))
+        self._name_blocks[key] = cached
+        return cached
+
+    def _word_rows(self, out: _BlockBuilder, word: str, role: Role, part: int, source: Source) -> None:
+        out.add(Kind.WORD, word, role, part, source)
         if role in (Role.GIVEN, Role.UNKNOWN):
             for canonical in self.names.canonicals(word):
-                rows.add(owner, self.token(Kind.NICK, canonical), Kind.NICK, role, part, source)
+                out.add(Kind.NICK, canonical, role, part, source)
         for code in self.names.phonetic(word):
-            rows.add(owner, self.token(Kind.PHONETIC, code), Kind.PHONETIC, role, part, source)
+            out.add(Kind.PHONETIC, code, role, part, source)
         if role is not Role.UNKNOWN and len(word) >= MIN_SUBSTRING:
-            rows.add(owner, self.token(Kind.SUBSTRING, word), Kind.SUBSTRING, role, part, source)
-        if source is Source.NAME:
-            filters.add(owner, role, part, self.bloom(word))
+            out.add(Kind.SUBSTRING, word, role, part, source)
 
-    def _encode_patterns(self, owner: int, given: tuple[str, ...], surnames: tuple[str, ...],
-                         rows: TokenRows) -> None:
+    def _forms(self, word: str, nickname: bool) -> tuple[list[str], list[str]]:
+        """(exact and nickname forms, phonetic forms) of a word, for pair tokens."""
+        exact = [f"w:{word}"]
+        if nickname:
+            exact += [f"n:{c}" for c in self.names.canonicals(word)]
+        return exact, [f"p:{c}" for c in self.names.phonetic(word)]
+
+    def _pair_rows(self, out: _BlockBuilder, first: str, second: str, role: Role, part: int,
+                   source: Source, given_side: bool) -> None:
+        """Order-free pair tokens of two name parts: exact/nickname x exact, phonetic x phonetic.
+
+        On the roster side (given_side) only the given name takes nickname forms; a
+        connection does not know which word is the given name, so both words do.
+        """
+        a_exact, a_phon = self._forms(first, True)
+        b_exact, b_phon = self._forms(second, not given_side)
+        for x in a_exact:
+            for y in b_exact:
+                if x.startswith("n:") and y.startswith("n:"):
+                    continue
+                out.add(Kind.PAIR, "|".join(sorted((x, y))), role, part, source)
+        for x in a_phon:
+            for y in b_phon:
+                out.add(Kind.PAIR, "|".join(sorted((x, y))), role, part, source)
+
+    def _unknown_pairs(self, out: _BlockBuilder, words: tuple[str, ...], source: Source, base: int) -> None:
+        for i, first in enumerate(words):
+            for second in words[i + 1:]:
+                if first != second:
+                    self._pair_rows(out, first, second, Role.UNKNOWN, base, source, given_side=False)
+
+    def _pattern_rows(self, out: _BlockBuilder, given: tuple[str, ...], surnames: tuple[str, ...]) -> None:
         """Usernames people build from their names, derived on the roster side."""
         surname_forms = set(surnames)
         if len(surnames) > 1:
             surname_forms.add("".join(surnames))
-        seen: set[tuple[str, int]] = set()
         for g in given:
             nicks = {n for c in self.names.canonicals(g) for n in self.names.nick_forms(c)} - {g}
             for s in surname_forms:
@@ -237,22 +340,28 @@ class Encoder:
                 forms += [(n + s, Pattern.NICK_SURNAME) for n in nicks]
                 forms += [(s + n, Pattern.SURNAME_NICK) for n in nicks]
                 for text, kind in forms:
-                    if (text, kind) not in seen:
-                        seen.add((text, kind))
-                        rows.add(owner, self.token(Kind.PATTERN, text), Kind.PATTERN,
-                                 Role.BOTH, int(kind), Source.NAME)
+                    out.add(Kind.PATTERN, text, Role.BOTH, int(kind), Source.NAME)
 
-    def _encode_username(self, owner: int, source: Source, segments: tuple[str, ...],
-                         rows: TokenRows, filters: WordFilters) -> None:
+    # -- usernames ----------------------------------------------------------
+    def _username_block(self, source: Source, segments: tuple[str, ...]) -> Block:
         """Connection side: a username's segments, its glued core and its substrings."""
-        forms = dict.fromkeys([*segments, "".join(segments)])
-        for form in forms:
+        key = (int(source), segments)
+        cached = self._username_blocks.get(key)
+        if cached is not None:
+            return cached
+        out = _BlockBuilder(self)
+        for form in dict.fromkeys([*segments, "".join(segments)]):
             if len(form) >= MIN_SUBSTRING:
-                rows.add(owner, self.token(Kind.PATTERN, form), Kind.PATTERN, Role.UNKNOWN, 0, source)
+                out.add(Kind.PATTERN, form, Role.UNKNOWN, 0, source)
         for part, seg in enumerate(segments):
             if len(segments) > 1 and len(seg) >= MIN_SUBSTRING:
-                rows.add(owner, self.token(Kind.WORD, seg), Kind.WORD, Role.UNKNOWN, USERNAME_PART + part, source)
-            subs = {seg[i:j] for i in range(len(seg))
-                    for j in range(i + MIN_SUBSTRING, min(len(seg), i + MAX_SUBSTRING) + 1)}
-            for sub in subs:
-                rows.add(owner, self.token(Kind.SUBSTRING, sub), Kind.SUBSTRING, Role.UNKNOWN, USERNAME_PART + part, source)
+                out.add(Kind.WORD, seg, Role.UNKNOWN, USERNAME_PART + part, source)
+            for i in range(len(seg)):
+                for j in range(i + MIN_SUBSTRING, min(len(seg), i + MAX_SUBSTRING) + 1):
+                    out.add(Kind.SUBSTRING, seg[i:j], Role.UNKNOWN, USERNAME_PART + part, source)
+        long_segments = tuple(seg for seg in segments if len(seg) >= MIN_SUBSTRING)
+        if len(long_segments) > 1:
+            self._unknown_pairs(out, long_segments, source, USERNAME_PART)
+        cached = out.block()
+        self._username_blocks[key] = cached
+        return cached

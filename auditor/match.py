@@ -35,8 +35,8 @@ class MatchSettings:
     likely: float = 0.80
     possible: float = 0.30
     ambiguity_bits: float = 1.0         # two clients within 2x of each other: ambiguous
-    block_max_share: float = 0.02       # tokens in more than this share of the roster do not block
-    block_min_cap: int = 200
+    block_rare_share: float = 0.0005    # a single name token blocks when in at most this share
+    block_rare_min: int = 5             # ... or in at most this many clients
     typo_dice: float = 0.75
     disagree_given: float = -5.0
     disagree_surname: float = -4.5
@@ -69,6 +69,9 @@ _PATTERNS: dict[int, tuple[float, float, str]] = {
     Pattern.SURNAME_NICK: (0.05, 1e-6, "username is surname + a nickname of the given name"),
 }
 _TYPO = (0.04, 0.003, "similar-spelling")
+_BLOCKING_KINDS = [int(k) for k in (Kind.EMAIL, Kind.PHONE, Kind.HANDLE, Kind.HANDLE_ANY, Kind.PATTERN,
+                                    Kind.PAIR, Kind.INITIAL_PAIR)]
+_SINGLE_BLOCKING_KINDS = [int(k) for k in (Kind.WORD, Kind.PHONETIC, Kind.SUBSTRING)]
 _CONFIRMING = (int(Kind.EMAIL), int(Kind.PHONE), int(Kind.HANDLE))
 _ROLE_NAME = {int(Role.GIVEN): "given name", int(Role.SURNAME): "surname"}
 _SOURCE_NAME = {int(Source.NAME): "", int(Source.USERNAME): " (in the username)",
@@ -127,12 +130,15 @@ class Matcher:
     # -- 1. candidates -----------------------------------------------------
     def _candidates(self, r_tok: pd.DataFrame, c_tok: pd.DataFrame, df_r: pd.Series,
                     roster_size: int) -> pd.DataFrame:
+        """Pairs sharing a specific token: an identifier, a username pattern, a pair of name
+        parts (exact, nickname or phonetic), an initial with a surname, or a single name
+        token rare enough in the roster (so that a typo in the other part is still found)."""
         s = self.settings
-        cap = max(s.block_min_cap, s.block_max_share * roster_size)
-        frequent = df_r[df_r > cap].index
-        is_id = r_tok["kind"].isin([int(Kind.EMAIL), int(Kind.PHONE), int(Kind.HANDLE), int(Kind.HANDLE_ANY)])
-        blocking = r_tok[(is_id | ~r_tok["token"].isin(frequent)) & (r_tok["kind"] != int(Kind.INITIAL))]
-        joined = c_tok[["conn", "token"]].merge(blocking[["client", "token"]].drop_duplicates(), on="token")
+        specific = r_tok["kind"].isin(_BLOCKING_KINDS)
+        rare = r_tok["token"].map(df_r).to_numpy() <= max(s.block_rare_min, s.block_rare_share * roster_size)
+        single = r_tok["kind"].isin(_SINGLE_BLOCKING_KINDS) & rare
+        blocking = r_tok.loc[specific | single, ["client", "token"]].drop_duplicates()
+        joined = c_tok[["conn", "token"]].drop_duplicates().merge(blocking, on="token")
         return joined[["conn", "client"]].drop_duplicates().reset_index(drop=True)
 
     # -- 2. evidence weights ----------------------------------------------

@@ -15,6 +15,9 @@ from typing import Iterator, Sequence
 from .facebook import FacebookConnector
 from .generic import GenericCsvConnector, GenericJsonConnector
 from .instagram import InstagramConnector
+from .kit import KitCsvConnector
+from .mailchimp import MailchimpCsvConnector
+from .substack import SubstackCsvConnector
 from .interface import PLATFORMS, Connector, ConnectorError, FileResult, InputFile
 
 HEAD_BYTES = 4096
@@ -22,7 +25,8 @@ HEAD_BYTES = 4096
 
 def default_connectors() -> list[Connector]:
     """Platform connectors first; the generic ones only take what nobody else claims."""
-    return [FacebookConnector(), InstagramConnector(), GenericJsonConnector(), GenericCsvConnector()]
+    return [FacebookConnector(), InstagramConnector(), MailchimpCsvConnector(), SubstackCsvConnector(),
+            KitCsvConnector(), GenericJsonConnector(), GenericCsvConnector()]
 
 
 @dataclass(slots=True)
