@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.cli import cli
+from tests.helpers import assert_one_line_error, run
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -28,18 +28,8 @@ NEWSLETTER = SAMPLE / "exports" / "newsletter_subscribers.csv"
 OTHER_SECRET = bytes(range(100, 132))
 
 
-def run(runner, *args):
-    return runner.invoke(cli, [str(a) for a in args])
 
 
-def assert_one_line_error(result) -> str:
-    assert result.exit_code != 0, result.output
-    assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("auditor: error: ")
-    return lines[0]
 
 
 def nothing_written(out: Path) -> None:

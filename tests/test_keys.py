@@ -17,32 +17,20 @@ import keyring
 import keyring.backends.fail
 import pytest
 
-from auditor.cli import cli
 from auditor.errors import KeyUnavailableError
 from auditor.keys import SERVICE, PracticeKey, derive, parse_secret, read_key_file
 from tests.conftest import FIXED_SECRET, MemoryKeyring
+from tests.helpers import assert_ok, assert_one_line_error, run
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 FINGERPRINT = re.compile(r"\b[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}\b")
 OTHER_SECRET = bytes(range(100, 132))
 
 
-def run(runner, *args: str):
-    return runner.invoke(cli, list(args))
 
 
-def assert_ok(result) -> None:
-    assert result.exit_code == 0, (result.exit_code, result.output, result.exception)
 
 
-def assert_one_line_error(result) -> str:
-    """Non-zero exit, a single line on stderr, no traceback; returns that line."""
-    assert result.exit_code != 0, result.output
-    assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def fingerprint_of(secret: bytes) -> str:

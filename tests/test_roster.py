@@ -23,7 +23,6 @@ import phonenumbers
 import pytest
 from anyascii import anyascii
 
-from auditor.cli import cli
 from auditor.clients import read_clients
 from auditor.keys import PracticeKey
 from auditor.normalize import (
@@ -35,6 +34,7 @@ from auditor.normalize import (
 from auditor.roster import KIND, VERSION
 from auditor.sealed import unseal
 from tests.conftest import FIXED_SECRET
+from tests.helpers import assert_ok, assert_one_line_error, run
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "clients.csv"
 OTHER_SECRET = bytes(range(100, 132))
@@ -43,21 +43,10 @@ REF = re.compile(r"^C-[0-9A-HJKMNP-TV-Z]{6}$")   # Crockford base32: no I, L, O,
 
 # -- helpers -------------------------------------------------------------------
 
-def run(runner, *args: str):
-    return runner.invoke(cli, [str(a) for a in args])
 
 
-def assert_ok(result) -> None:
-    assert result.exit_code == 0, (result.exit_code, result.output, result.exception)
 
 
-def assert_one_line_error(result) -> str:
-    assert result.exit_code != 0, result.output
-    assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def flat(text: str) -> str:
