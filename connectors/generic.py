@@ -71,6 +71,7 @@ def _platform(value: str) -> str:
 def row_to_connection(values: dict[str, str], source: str) -> Connection | None:
     """A row (canonical field -> text) as a Connection; None when it has no identity."""
     clean = {k: (v or "").strip() for k, v in values.items() if k in FIELDS}
+    clean["username"] = clean.get("username", "").lstrip("@")   # "@" alone names nobody
     if not any(clean.get(f) for f in IDENTITY_FIELDS):
         return None
     return Connection(
@@ -79,7 +80,7 @@ def row_to_connection(values: dict[str, str], source: str) -> Connection | None:
         source=source,
         account=clean.get("account", ""),
         display_name=clean.get("display_name", ""),
-        username=clean.get("username", "").lstrip("@"),
+        username=clean["username"],
         email=clean.get("email", ""),
         phone=clean.get("phone", ""),
         profile_url=clean.get("profile_url", ""),

@@ -88,8 +88,9 @@ def _iso(moment: datetime) -> str:
 
 def iso_from_unix(value: Any) -> str:
     """Meta's Unix seconds as ISO-8601 UTC; '' when absent or not a sane number."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    if isinstance(value, str):      # ASCII digits only, and few enough for int()
+        digits = value.strip()
+        value = int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 20 else value
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         return ""
     try:

@@ -12,12 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from .bluesky import BlueskyJsonConnector
 from .facebook import FacebookConnector
 from .generic import GenericCsvConnector, GenericJsonConnector
 from .instagram import InstagramConnector
 from .kit import KitCsvConnector
+from .linkedin import LinkedInConnector
 from .mailchimp import MailchimpCsvConnector
+from .mastodon import MastodonCsvConnector
 from .substack import SubstackCsvConnector
+from .tiktok import TikTokConnector
+from .x import XConnector
 from .interface import PLATFORMS, Connector, ConnectorError, FileResult, InputFile
 
 HEAD_BYTES = 4096
@@ -25,8 +30,9 @@ HEAD_BYTES = 4096
 
 def default_connectors() -> list[Connector]:
     """Platform connectors first; the generic ones only take what nobody else claims."""
-    return [FacebookConnector(), InstagramConnector(), MailchimpCsvConnector(), SubstackCsvConnector(),
-            KitCsvConnector(), GenericJsonConnector(), GenericCsvConnector()]
+    return [XConnector(), LinkedInConnector(), TikTokConnector(), MastodonCsvConnector(),
+            BlueskyJsonConnector(), FacebookConnector(), InstagramConnector(), MailchimpCsvConnector(),
+            SubstackCsvConnector(), KitCsvConnector(), GenericJsonConnector(), GenericCsvConnector()]
 
 
 @dataclass(slots=True)
@@ -104,8 +110,9 @@ class Registry:
         connector = self.pick(item, head) or self._by_extension(item)
         if connector is None:
             raise ConnectorError(item.name, "not a connection list this tool recognises "
-                                 "(expected a Facebook/Instagram JSON export or a CSV/JSON with a name, "
-                                 "username, e-mail, phone or profile_url column)")
+                                 "(expected a platform export such as Facebook/Instagram JSON, X .js, "
+                                 "LinkedIn/Mailchimp CSV, or a CSV/JSON with a name, username, e-mail, "
+                                 "phone or profile_url column)")
         return connector.read(item)
 
     def _by_extension(self, item: InputFile) -> Connector | None:

@@ -52,6 +52,8 @@ def load_json(item: InputFile, text: str | None = None) -> Any:
         raise ConnectorError(item.name, why, exc.lineno) from None
     except RecursionError:
         raise ConnectorError(item.name, "JSON nested too deeply") from None
+    except ValueError:      # an integer longer than Python's 4300-digit conversion limit
+        raise ConnectorError(item.name, "not valid JSON (a number too long to read)") from None
 
 
 def fix_meta_mojibake(value: str) -> str:
