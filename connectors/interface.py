@@ -87,6 +87,11 @@ class InputFile:
     name: str
     relpath: str
     read_bytes: Callable[[], bytes]
+    read_head: Callable[[int], bytes] | None = None   # cheap first bytes, where the source allows
+
+    def head(self, size: int) -> bytes:
+        """The first `size` bytes, without reading a large file whole when avoidable."""
+        return self.read_head(size) if self.read_head is not None else self.read_bytes()[:size]
 
     @property
     def basename(self) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from .bluesky import BlueskyJsonConnector
+from .archive import ZipLimits, is_litter, iter_zip
 from .facebook import FacebookConnector
 from .generic import GenericCsvConnector, GenericJsonConnector
 from .instagram import InstagramConnector
@@ -44,21 +45,28 @@ class ReadReport:
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
 
 
-def _is_litter(rel: Path) -> bool:
-    return any(part == "__MACOSX" or part.startswith(".") for part in rel.parts)
+def _file_head(path: Path):
+    def read(size: int) -> bytes:
+        with path.open("rb") as handle:
+            return handle.read(size)
+    return read
+
+
+def file_input(path: Path, relpath: str) -> InputFile:
+    return InputFile(name=str(path), relpath=relpath, read_bytes=path.read_bytes, read_head=_file_head(path))
 
 
 def iter_folder(root: Path) -> Iterator[InputFile]:
     """Files under a folder in a stable order, skipping hidden and macOS files."""
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(root)
-        if _is_litter(rel):
+        if is_litter(rel.parts):
             continue
-        yield InputFile(name=str(path), relpath=rel.as_posix(), read_bytes=path.read_bytes)
+        yield file_input(path, rel.as_posix())
 
 
 def _head(item: InputFile) -> bytes:
-    return item.read_bytes()[:HEAD_BYTES]
+    return item.head(HEAD_BYTES)
 
 
 def display_name(platform: str) -> str:
@@ -82,8 +90,9 @@ def split_platform_prefix(spec: str) -> tuple[str | None, str]:
 class Registry:
     """Chooses and runs connectors for files and folders."""
 
-    def __init__(self, connectors: Sequence[Connector] | None = None):
+    def __init__(self, connectors: Sequence[Connector] | None = None, zip_limits: ZipLimits | None = None):
         self.connectors = list(connectors) if connectors is not None else default_connectors()
+        self.zip_limits = zip_limits or ZipLimits()
 
     def pick(self, item: InputFile, head: bytes) -> Connector | None:
         for connector in self.connectors:
@@ -124,17 +133,25 @@ class Registry:
         return next((c for c in self.connectors if wanted and isinstance(c, wanted)), None)
 
     def read_path(self, spec: str) -> ReadReport:
-        """Read a file or a whole folder; `spec` may carry a 'platform:' prefix."""
+        """Read a file, a whole folder or a .zip export; `spec` may carry a 'platform:' prefix.
+
+        Inside a folder or archive, files that are not connection lists are listed as
+        ignored; a connection list that is broken stops the read (an audit that silently
+        skipped a friend list would miss clients).
+        """
         platform, raw = split_platform_prefix(spec)
         path = Path(raw).expanduser()
         report = ReadReport(path=raw)
         if not path.exists():
             raise ConnectorError(raw, "no such file or folder")
-        if path.is_file():
-            item = InputFile(name=str(path), relpath=path.name, read_bytes=path.read_bytes)
-            report.files.append(self.read_file(item, platform))
+        if path.is_file() and not (path.suffix.lower() == ".zip" or _looks_zipped(path)):
+            report.files.append(self.read_file(file_input(path, path.name), platform))
             return report
-        for item in iter_folder(path):
+        if path.is_file():
+            items, report.ignored = iter_zip(path, self.zip_limits)
+        else:
+            items = list(iter_folder(path))
+        for item in items:
             head = _head(item)
             connector = self.pick(item, head)
             if connector is None or (platform and connector.platform != platform):
@@ -146,5 +163,14 @@ class Registry:
             else:
                 report.ignored.append((item.name, "no connections in it"))
         if not report.files:
-            raise ConnectorError(raw, "no connection lists found in this folder")
+            raise ConnectorError(raw, "no connection lists found in this folder or archive")
         return report
+
+
+def _looks_zipped(path: Path) -> bool:
+    """A zip without the .zip name (browsers sometimes drop it)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False

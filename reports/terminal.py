@@ -19,6 +19,7 @@ from auditor.match import TIERS
 
 from .interface import Audience, Renderer
 
+_MAX_IGNORED_SHOWN = 10
 _TIER_STYLE = {"confirmed": "bold red", "likely": "yellow", "possible": "cyan"}
 
 
@@ -77,10 +78,13 @@ class TerminalSummary(Renderer):
                            f"{i.records:,}", f"{i.skipped:,}")
         console.print(inputs)
         if result.ignored:
-            path, why = result.ignored[0]
-            shown = os.path.relpath(path, root) if root and path.startswith(root) else path
-            more = f" and {len(result.ignored) - 1} more" if len(result.ignored) > 1 else ""
-            console.print(f"[dim]Not read: {escape(shown)} ({escape(why)}){more}.[/dim]")
+            console.print(f"[dim]Not read ({len(result.ignored)}):[/dim]")
+            for path, why in result.ignored[:_MAX_IGNORED_SHOWN]:
+                shown = os.path.relpath(path, root) if root and path.startswith(root) else path
+                console.print(f"[dim]  {escape(shown)}: {escape(why)}[/dim]")
+            if len(result.ignored) > _MAX_IGNORED_SHOWN:
+                console.print(f"[dim]  ... and {len(result.ignored) - _MAX_IGNORED_SHOWN} more "
+                              "(listed in findings.json)[/dim]")
         console.print(f"\n{result.connections_read:,} connections checked against "
                       f"{result.roster_clients:,} clients (roster key {result.roster_fingerprint}).")
         if not result.findings:
