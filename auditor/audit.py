@@ -16,7 +16,7 @@ from connectors.registry import ReadReport, Registry
 from .connection_features import encode_connections
 from .encode import Encoder
 from .errors import AuditorError
-from .findings import AuditResult, Finding, InputSummary, finding_id
+from .findings import AuditResult, Finding, InputSummary, connection_key, finding_id
 from .keys import SubKeys
 from .match import TIERS, Matcher, MatchSettings
 from .roster import STATUS_NAMES, EncodedRoster
@@ -42,6 +42,7 @@ def read_connections(specs: Sequence[str], registry: Registry | None = None
     connections: list[Connection] = []
     inputs: list[InputSummary] = []
     ignored: list[tuple[str, str]] = []
+    seen: set[str] = set()
     for spec in specs:
         try:
             report: ReadReport = registry.read_path(spec)
@@ -50,12 +51,20 @@ def read_connections(specs: Sequence[str], registry: Registry | None = None
         ignored.extend(report.ignored)
         for result in report.files:
             platforms = {c.platform for c in result.connections} or {result.platform}
+            # The same person in two parts of a list (followers_1/_2, a list exported twice)
+            # is one connection.
+            fresh = [c for c in result.connections if connection_key(c) not in seen]
+            seen.update(connection_key(c) for c in fresh)
+            duplicates = len(result.connections) - len(fresh)
+            details = list(result.skipped)
+            if duplicates:
+                details.append(f"{result.name}: {duplicates} entries already read from another file or row")
             inputs.append(InputSummary(
                 path=result.name,
                 platform=platforms.pop() if len(platforms) == 1 else "mixed",
-                records=len(result.connections), skipped=len(result.skipped),
-                skipped_details=list(result.skipped)))
-            connections.extend(result.connections)
+                records=len(fresh), skipped=len(result.skipped) + duplicates,
+                skipped_details=details))
+            connections.extend(fresh)
     return connections, inputs, ignored
 
 

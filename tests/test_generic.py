@@ -93,3 +93,15 @@ def test_wrong_platform_prefix_is_an_error(tmp_path):
     with pytest.raises(ConnectorError) as err:
         Registry().read_path(f"facebook:{f}")
     assert "not a Facebook export" in str(err.value) and "an Instagram file" in str(err.value)
+
+
+def test_the_same_person_in_two_parts_is_read_once(tmp_path):
+    from auditor.audit import read_connections
+
+    entry = '{"title": "", "media_list_data": [], "string_list_data": [{"href": "https://www.instagram.com/%s", "value": "%s", "timestamp": 1700000000}]}'
+    folder = tmp_path / "instagram-x/connections/followers_and_following"
+    _write(folder / "followers_1.json", "[" + ",".join(entry % (u, u) for u in ("ana", "ben")) + "]")
+    _write(folder / "followers_2.json", "[" + ",".join(entry % (u, u) for u in ("ben", "cy")) + "]")
+    connections, inputs, _ = read_connections([str(tmp_path / "instagram-x")])
+    assert sorted(c.username for c in connections) == ["ana", "ben", "cy"]
+    assert [i.skipped for i in inputs] == [0, 1]
