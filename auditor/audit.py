@@ -53,8 +53,12 @@ def read_connections(specs: Sequence[str], registry: Registry | None = None
             platforms = {c.platform for c in result.connections} or {result.platform}
             # The same person in two parts of a list (followers_1/_2, a list exported twice)
             # is one connection.
-            fresh = [c for c in result.connections if connection_key(c) not in seen]
-            seen.update(connection_key(c) for c in fresh)
+            fresh = []
+            for conn in result.connections:
+                key = connection_key(conn)
+                if key not in seen:
+                    seen.add(key)
+                    fresh.append(conn)
             duplicates = len(result.connections) - len(fresh)
             details = list(result.skipped)
             if duplicates:

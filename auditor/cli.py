@@ -19,6 +19,7 @@ from connectors.interface import ConnectorError
 
 from . import __version__
 from . import keys as keymod
+from .cli_connections import connections, token
 from .errors import AuditorError
 from .fileio import private_dir, write_private
 
@@ -95,6 +96,10 @@ def cli(ctx: click.Context, practice: str, key_file: Path | None, quiet: bool) -
     variable (64 hex characters), else the OS keyring.
     """
     ctx.obj = App(practice=practice, key_file=key_file, quiet=quiet)
+
+
+cli.add_command(token)
+cli.add_command(connections)
 
 
 # -- keys ---------------------------------------------------------------------

@@ -10,13 +10,22 @@ import numpy as np
 from connectors.interface import Connection
 
 from .encode import Encoder, Identity, Source, TokenRows, WordFilters
-from .normalize import (canonical_email, canonical_handle, canonical_phone, clean_name,
+from .normalize import (NameWords, canonical_email, canonical_handle, canonical_phone, clean_name,
                         email_local, handle_from_url, username_segments)
 
 
-def identity_of_connection(conn: Connection, region: str = "US") -> Identity:
-    """What we can compare of one connection; names keep unknown roles."""
-    name = clean_name(conn.display_name)
+def identity_of_connection(conn: Connection, region: str = "US",
+                           names: dict[str, NameWords] | None = None) -> Identity:
+    """What we can compare of one connection; names keep unknown roles.
+
+    `names` caches cleaned display names for one run (the same names recur).
+    """
+    if names is None:
+        name = clean_name(conn.display_name)
+    else:
+        name = names.get(conn.display_name)
+        if name is None:
+            name = names[conn.display_name] = clean_name(conn.display_name)
     handles: list[tuple[str, str]] = []
     if conn.username:
         handles.append((conn.platform, canonical_handle(conn.username)))
@@ -65,8 +74,9 @@ def encode_connections(encoder: Encoder, connections: Sequence[Connection],
     words = np.zeros(len(connections), dtype=np.int16)
     initials = np.zeros(len(connections), dtype=np.int16)
     user_words = np.zeros(len(connections), dtype=np.int16)
+    names: dict[str, NameWords] = {}
     for index, conn in enumerate(connections):
-        who = identity_of_connection(conn, region)
+        who = identity_of_connection(conn, region, names)
         words[index] = len(who.words)
         initials[index] = len(who.initials)
         user_words[index] = max((sum(len(seg) >= 3 for seg in segs) for _, segs in who.usernames), default=0)

@@ -169,14 +169,16 @@ class _BlockBuilder:
         self.seen: set[tuple[int, int, int, int]] = set()
 
     def add(self, kind: Kind, value: str, role: Role, part: int, source: Source) -> None:
-        token = self.encoder.token(kind, value)
+        self.add_token(self.encoder.token(kind, value), int(kind), int(role), part, int(source))
+
+    def add_token(self, token: int, kind: int, role: int, part: int, source: int) -> None:
         vocabulary = self.encoder.vocabulary
         if vocabulary is not None and token not in vocabulary:
             return
-        key = (token, int(role), part, int(source))
+        key = (token, role, part, source)
         if key not in self.seen:
             self.seen.add(key)
-            self.rows.append((token, int(kind), int(role), part, int(source)))
+            self.rows.append((token, kind, role, part, source))
 
     def block(self) -> Block:
         if not self.rows:
@@ -194,7 +196,7 @@ class Encoder:
 
     def __init__(self, keys: SubKeys, names: NameKnowledge | None = None,
                  vocabulary: set[int] | frozenset[int] | None = None):
-        self._token_key = keys.tokens
+        self._hmac = hmac.new(keys.tokens, digestmod=hashlib.sha256)   # keyed state, copied per token
         self._bloom_key = keys.bloom
         self.names = names or NameKnowledge()
         self.vocabulary = vocabulary
@@ -202,6 +204,8 @@ class Encoder:
         self._filters: dict[str, np.ndarray] = {}
         self._name_blocks: dict[tuple, tuple[Block, FilterBlock]] = {}
         self._username_blocks: dict[tuple, Block] = {}
+        self._words: dict[tuple[str, int], tuple[tuple[int, int], ...]] = {}
+        self._pairs: dict[tuple[str, str, bool], tuple[int, ...]] = {}
 
     # -- primitives -------------------------------------------------------
     def token(self, kind: Kind, value: str) -> int:
@@ -209,7 +213,9 @@ class Encoder:
         text = f"{int(kind)}\x1f{value}"
         cached = self._tokens.get(text)
         if cached is None:
-            digest = hmac.new(self._token_key, text.encode(), hashlib.sha256).digest()
+            mac = self._hmac.copy()
+            mac.update(text.encode())
+            digest = mac.digest()
             cached = int.from_bytes(digest[:8], "little", signed=True)
             self._tokens[text] = cached
         return cached
@@ -285,14 +291,22 @@ class Encoder:
         return cached
 
     def _word_rows(self, out: _BlockBuilder, word: str, role: Role, part: int, source: Source) -> None:
-        out.add(Kind.WORD, word, role, part, source)
-        if role in (Role.GIVEN, Role.UNKNOWN):
-            for canonical in self.names.canonicals(word):
-                out.add(Kind.NICK, canonical, role, part, source)
-        for code in self.names.phonetic(word):
-            out.add(Kind.PHONETIC, code, role, part, source)
-        if role is not Role.UNKNOWN and len(word) >= MIN_SUBSTRING:
-            out.add(Kind.SUBSTRING, word, role, part, source)
+        for token, kind in self._word_tokens(word, role):
+            out.add_token(token, kind, int(role), part, int(source))
+
+    def _word_tokens(self, word: str, role: Role) -> tuple[tuple[int, int], ...]:
+        """(token, kind) of one word in one role, computed once per run."""
+        key = (word, int(role))
+        cached = self._words.get(key)
+        if cached is None:
+            found = [(self.token(Kind.WORD, word), int(Kind.WORD))]
+            if role in (Role.GIVEN, Role.UNKNOWN):
+                found += [(self.token(Kind.NICK, c), int(Kind.NICK)) for c in self.names.canonicals(word)]
+            found += [(self.token(Kind.PHONETIC, c), int(Kind.PHONETIC)) for c in self.names.phonetic(word)]
+            if role is not Role.UNKNOWN and len(word) >= MIN_SUBSTRING:
+                found.append((self.token(Kind.SUBSTRING, word), int(Kind.SUBSTRING)))
+            cached = self._words[key] = tuple(found)
+        return cached
 
     def _forms(self, word: str, nickname: bool) -> tuple[list[str], list[str]]:
         """(exact and nickname forms, phonetic forms) of a word, for pair tokens."""
@@ -308,16 +322,17 @@ class Encoder:
         On the roster side (given_side) only the given name takes nickname forms; a
         connection does not know which word is the given name, so both words do.
         """
-        a_exact, a_phon = self._forms(first, True)
-        b_exact, b_phon = self._forms(second, not given_side)
-        for x in a_exact:
-            for y in b_exact:
-                if x.startswith("n:") and y.startswith("n:"):
-                    continue
-                out.add(Kind.PAIR, "|".join(sorted((x, y))), role, part, source)
-        for x in a_phon:
-            for y in b_phon:
-                out.add(Kind.PAIR, "|".join(sorted((x, y))), role, part, source)
+        key = (first, second, given_side)
+        tokens = self._pairs.get(key)
+        if tokens is None:
+            a_exact, a_phon = self._forms(first, True)
+            b_exact, b_phon = self._forms(second, not given_side)
+            texts = ["|".join(sorted((x, y))) for x in a_exact for y in b_exact
+                     if not (x.startswith("n:") and y.startswith("n:"))]
+            texts += ["|".join(sorted((x, y))) for x in a_phon for y in b_phon]
+            tokens = self._pairs[key] = tuple(self.token(Kind.PAIR, t) for t in dict.fromkeys(texts))
+        for token in tokens:
+            out.add_token(token, int(Kind.PAIR), int(role), part, int(source))
 
     def _unknown_pairs(self, out: _BlockBuilder, words: tuple[str, ...], source: Source, base: int) -> None:
         for i, first in enumerate(words):
@@ -343,6 +358,33 @@ class Encoder:
                     out.add(Kind.PATTERN, text, Role.BOTH, int(kind), Source.NAME)
 
     # -- usernames ----------------------------------------------------------
+    def _known(self, text: str) -> bool:
+        return self.vocabulary is not None and self.token(Kind.SUBSTRING, text) in self.vocabulary
+
+    def _substrings(self, seg: str) -> set[str]:
+        """Pieces of a username that may be name words: prefixes and suffixes, and, when the
+        roster vocabulary is known, pieces that continue from a known name word
+        ('anasmithart' -> 'ana' + 'smith' + ...). Not every substring: that is quadratic."""
+        length = len(seg)
+        pieces: set[str] = set()
+        starts, frontier = {0}, [0]
+        while frontier:
+            i = frontier.pop()
+            for j in range(i + MIN_SUBSTRING, min(length, i + MAX_SUBSTRING) + 1):
+                pieces.add(seg[i:j])
+                if j < length and j not in starts and self._known(seg[i:j]):
+                    starts.add(j)
+                    frontier.append(j)
+        ends, frontier = {length}, [length]
+        while frontier:
+            j = frontier.pop()
+            for i in range(max(0, j - MAX_SUBSTRING), j - MIN_SUBSTRING + 1):
+                pieces.add(seg[i:j])
+                if i > 0 and i not in ends and self._known(seg[i:j]):
+                    ends.add(i)
+                    frontier.append(i)
+        return pieces
+
     def _username_block(self, source: Source, segments: tuple[str, ...]) -> Block:
         """Connection side: a username's segments, its glued core and its substrings."""
         key = (int(source), segments)
@@ -356,9 +398,8 @@ class Encoder:
         for part, seg in enumerate(segments):
             if len(segments) > 1 and len(seg) >= MIN_SUBSTRING:
                 out.add(Kind.WORD, seg, Role.UNKNOWN, USERNAME_PART + part, source)
-            for i in range(len(seg)):
-                for j in range(i + MIN_SUBSTRING, min(len(seg), i + MAX_SUBSTRING) + 1):
-                    out.add(Kind.SUBSTRING, seg[i:j], Role.UNKNOWN, USERNAME_PART + part, source)
+            for sub in self._substrings(seg):
+                out.add(Kind.SUBSTRING, sub, Role.UNKNOWN, USERNAME_PART + part, source)
         long_segments = tuple(seg for seg in segments if len(seg) >= MIN_SUBSTRING)
         if len(long_segments) > 1:
             self._unknown_pairs(out, long_segments, source, USERNAME_PART)

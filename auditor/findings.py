@@ -82,7 +82,7 @@ def connection_key(conn: Connection) -> str:
     elif conn.email:
         ident = "email:" + (canonical_email(conn.email) or conn.email.strip().lower())
     elif conn.display_name:
-        ident = "name:" + " ".join(clean_name(conn.display_name).words)
+        ident = "name:" + " ".join(conn.display_name.casefold().split())
     else:
         ident = "row:" + (conn.id or conn.source)
     return f"{conn.platform}|{conn.account}|{conn.relation}|{ident}"

@@ -45,8 +45,13 @@ _PLUS_TAG_DOMAINS = frozenset({
 })
 
 
+_ASCII_SYMBOLS = re.compile(r"[^A-Za-z0-9 '\-.,/&()\[\]{}]")
+
+
 def _strip_symbols(text: str) -> str:
     """Drop emoji, pictographs and other symbols; keep letters, digits, marks, punctuation."""
+    if text.isascii():
+        return _ASCII_SYMBOLS.sub(" ", text)
     out = []
     for ch in text:
         cat = unicodedata.category(ch)

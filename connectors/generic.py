@@ -15,8 +15,8 @@ from .interface import (JOINED_VIA, PLATFORMS, RELATIONS, Connection, Connector,
 from .textio import csv_rows, decode_text, header_key, load_json
 
 FIELDS = ("id", "platform", "relation", "account", "display_name", "username",
-          "email", "phone", "profile_url", "connected_at", "joined_via")
-IDENTITY_FIELDS = ("display_name", "username", "email", "phone", "profile_url")
+          "email", "phone", "profile_url", "external_id", "connected_at", "joined_via")
+IDENTITY_FIELDS = ("display_name", "username", "email", "phone", "profile_url", "external_id")
 
 # header_key(spelling) -> canonical field
 HEADER_ALIASES: dict[str, str] = {
@@ -84,6 +84,7 @@ def row_to_connection(values: dict[str, str], source: str) -> Connection | None:
         email=clean.get("email", ""),
         phone=clean.get("phone", ""),
         profile_url=clean.get("profile_url", ""),
+        external_id=clean.get("external_id", ""),
         connected_at=clean.get("connected_at", ""),
         joined_via=_joined_via(clean.get("joined_via", "")),
         id=clean.get("id", ""),
