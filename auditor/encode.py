@@ -24,6 +24,7 @@ BLOOM_WORDS = BLOOM_BITS // 64
 BLOOM_K = 8               # bit positions per bigram
 MIN_SUBSTRING = 3
 MAX_SUBSTRING = 16
+PREFIX_LETTERS = 3
 INITIAL_PART = 50         # `part` numbers: name words from 0, initials from 50,
 USERNAME_PART = 100       # username segments from 100 (one word cannot fill two roles)
 
@@ -41,8 +42,10 @@ class Kind(IntEnum):
     INITIAL = 8       # the first letter of a given name
     PATTERN = 9       # a username built from the name (anasmith, asmith, smitha, ...)
     SUBSTRING = 10    # a name word found inside a username
-    PAIR = 11         # two name parts together, order-free (blocking: "ana smith", "bill smith")
+    PAIR = 11         # two name parts together, order-free (blocking: "ana smith", "bill smith",
+                      # and a word with the first letters of the other: "ana smi*" for typos)
     INITIAL_PAIR = 12 # an initial and a surname together (blocking: "a. smith")
+    PREFIX = 13       # first letters of a word; only ever combined into PAIR tokens
 
 
 class Role(IntEnum):
@@ -160,6 +163,23 @@ Block = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]
 FilterBlock = tuple[tuple[int, ...], tuple[int, ...], tuple[np.ndarray, ...]]
 
 
+_MASK = (1 << 64) - 1
+
+
+def combine(kind: Kind, a: int, b: int) -> int:
+    """An order-free token for two keyed tokens (a 64-bit mix; no extra key needed).
+
+    Both inputs are already keyed, so the pair reveals nothing the two tokens do
+    not; mixing is far cheaper than another HMAC per pair of name parts.
+    """
+    lo, hi = (a, b) if a <= b else (b, a)
+    x = ((lo * 0x9E3779B97F4A7C15) ^ (hi * 0xC2B2AE3D27D4EB4F) ^ (int(kind) * 0x165667B19E3779F9)) & _MASK
+    x ^= x >> 31
+    x = (x * 0xBF58476D1CE4E5B9) & _MASK
+    x ^= x >> 29
+    return x - (1 << 64) if x >= (1 << 63) else x
+
+
 class _BlockBuilder:
     """Collects rows for one cached block, dropping tokens outside the vocabulary."""
 
@@ -275,20 +295,34 @@ class Encoder:
         for part, initial in enumerate(initials, start=INITIAL_PART):
             out.add(Kind.INITIAL, initial, Role.UNKNOWN, part, Source.NAME)
             for word in words:
-                out.add(Kind.INITIAL_PAIR, f"{initial}|{word}", Role.UNKNOWN, part, Source.NAME)
+                out.add_token(self._initial_pair(initial, word), int(Kind.INITIAL_PAIR), int(Role.UNKNOWN),
+                              part, int(Source.NAME))
         for initial in dict.fromkeys(g[0] for g in given):
             out.add(Kind.INITIAL, initial, Role.GIVEN, 0, Source.NAME)
             for s in surnames:
-                out.add(Kind.INITIAL_PAIR, f"{initial}|{s}", Role.BOTH, 0, Source.NAME)
+                out.add_token(self._initial_pair(initial, s), int(Kind.INITIAL_PAIR), int(Role.BOTH), 0,
+                              int(Source.NAME))
         if given and surnames:
             self._pattern_rows(out, given, surnames)
             for g in given:
                 for s in surnames:
                     self._pair_rows(out, g, s, Role.BOTH, 0, Source.NAME, given_side=True)
+            # Double surnames and double given names are distinctive together, too
+            # ('gutierrez pichardo', 'maria julia').
+            for group in (surnames, given):
+                for i, first in enumerate(group):
+                    for second in group[i + 1:]:
+                        self._pair_rows(out, first, second, Role.BOTH, 0, Source.NAME, given_side=False)
         self._unknown_pairs(out, words, Source.NAME, 0)
         cached = (out.block(), (tuple(f_roles), tuple(f_parts), tuple(f_bits)))
         self._name_blocks[key] = cached
         return cached
+
+    def _prefix(self, word: str) -> int:
+        return self.token(Kind.PREFIX, word[:PREFIX_LETTERS])
+
+    def _initial_pair(self, initial: str, word: str) -> int:
+        return combine(Kind.INITIAL_PAIR, self.token(Kind.INITIAL, initial), self.token(Kind.WORD, word))
 
     def _word_rows(self, out: _BlockBuilder, word: str, role: Role, part: int, source: Source) -> None:
         for token, kind in self._word_tokens(word, role):
@@ -308,12 +342,12 @@ class Encoder:
             cached = self._words[key] = tuple(found)
         return cached
 
-    def _forms(self, word: str, nickname: bool) -> tuple[list[str], list[str]]:
-        """(exact and nickname forms, phonetic forms) of a word, for pair tokens."""
-        exact = [f"w:{word}"]
+    def _forms(self, word: str, nickname: bool) -> tuple[list[tuple[int, bool]], list[int]]:
+        """Keyed tokens of a word's exact and nickname forms (flagged), and of its phonetic codes."""
+        exact = [(self.token(Kind.WORD, word), False)]
         if nickname:
-            exact += [f"n:{c}" for c in self.names.canonicals(word)]
-        return exact, [f"p:{c}" for c in self.names.phonetic(word)]
+            exact += [(self.token(Kind.NICK, c), True) for c in self.names.canonicals(word)]
+        return exact, [self.token(Kind.PHONETIC, c) for c in self.names.phonetic(word)]
 
     def _pair_rows(self, out: _BlockBuilder, first: str, second: str, role: Role, part: int,
                    source: Source, given_side: bool) -> None:
@@ -325,12 +359,17 @@ class Encoder:
         key = (first, second, given_side)
         tokens = self._pairs.get(key)
         if tokens is None:
+            # Two nickname forms never pair: too loose to block on.
             a_exact, a_phon = self._forms(first, True)
             b_exact, b_phon = self._forms(second, not given_side)
-            texts = ["|".join(sorted((x, y))) for x in a_exact for y in b_exact
-                     if not (x.startswith("n:") and y.startswith("n:"))]
-            texts += ["|".join(sorted((x, y))) for x in a_phon for y in b_phon]
-            tokens = self._pairs[key] = tuple(self.token(Kind.PAIR, t) for t in dict.fromkeys(texts))
+            found = [combine(Kind.PAIR, x, y) for x, x_nick in a_exact for y, y_nick in b_exact
+                     if not (x_nick and y_nick)]
+            found += [combine(Kind.PAIR, x, y) for x in a_phon for y in b_phon]
+            # A typo anywhere but the first letters of one word still shares a pair.
+            a_word, b_word = a_exact[0][0], b_exact[0][0]
+            found += [combine(Kind.PAIR, a_word, self._prefix(second)),
+                      combine(Kind.PAIR, self._prefix(first), b_word)]
+            tokens = self._pairs[key] = tuple(dict.fromkeys(found))
         for token in tokens:
             out.add_token(token, int(Kind.PAIR), int(role), part, int(source))
 

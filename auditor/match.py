@@ -63,15 +63,15 @@ _EVIDENCE: dict[tuple[int, int], tuple[float, float, str]] = {
 _PATTERNS: dict[int, tuple[float, float, str]] = {
     Pattern.GIVEN_SURNAME: (0.40, 1e-6, "username is given name + surname"),
     Pattern.SURNAME_GIVEN: (0.20, 1e-6, "username is surname + given name"),
-    Pattern.INITIAL_SURNAME: (0.20, 2e-5, "username is first initial + surname"),
+    Pattern.INITIAL_SURNAME: (0.30, 2e-5, "username is first initial + surname"),
     Pattern.SURNAME_INITIAL: (0.10, 2e-5, "username is surname + first initial"),
     Pattern.NICK_SURNAME: (0.10, 1e-6, "username is a nickname of the given name + surname"),
     Pattern.SURNAME_NICK: (0.05, 1e-6, "username is surname + a nickname of the given name"),
 }
-_TYPO = (0.04, 0.003, "similar-spelling")
+_TYPO = (0.06, 0.0007, "similar-spelling")   # m; chance agreement: the word's frequency, at least this
 _BLOCKING_KINDS = [int(k) for k in (Kind.EMAIL, Kind.PHONE, Kind.HANDLE, Kind.HANDLE_ANY, Kind.PATTERN,
                                     Kind.PAIR, Kind.INITIAL_PAIR)]
-_SINGLE_BLOCKING_KINDS = [int(k) for k in (Kind.WORD, Kind.PHONETIC, Kind.SUBSTRING)]
+_SINGLE_BLOCKING_KINDS = [int(Kind.WORD)]   # phonetic codes and substrings alone found no extra true pair on bench, at 3x the candidates
 _CONFIRMING = (int(Kind.EMAIL), int(Kind.PHONE), int(Kind.HANDLE))
 _ROLE_NAME = {int(Role.GIVEN): "given name", int(Role.SURNAME): "surname"}
 _SOURCE_NAME = {int(Source.NAME): "", int(Source.USERNAME): " (in the username)",
@@ -123,8 +123,10 @@ class Matcher:
               .merge(r_tok.drop(columns="kind"), on=["client", "token"]))
         ev = ev.join(df_r, on="token").join(df_c, on="token")
         ev["df_c"] = ev["df_c"].fillna(0)
-        ev = self._weigh(ev, roster.size + conns.size)
-        table = self._combine(pairs, ev, roster, conns)
+        population = roster.size + conns.size
+        rarity = self._name_rarity(r_tok, df_r, df_c, population)
+        ev = self._weigh(ev, population, rarity)
+        table = self._combine(pairs, ev, roster, conns, rarity)
         return self._decide(table)
 
     # -- 1. candidates -----------------------------------------------------
@@ -142,7 +144,29 @@ class Matcher:
         return joined[["conn", "client"]].drop_duplicates().reset_index(drop=True)
 
     # -- 2. evidence weights ----------------------------------------------
-    def _weigh(self, ev: pd.DataFrame, population: int) -> pd.DataFrame:
+    def _u(self, count: np.ndarray, u0: np.ndarray | float, population: int) -> np.ndarray:
+        """P(agree by chance): observed frequency, shrunk towards a prior for small lists."""
+        s = self.settings
+        return (count + s.pseudo_count * u0) / (population + s.pseudo_count)
+
+    def _name_rarity(self, r_tok: pd.DataFrame, df_r: pd.Series, df_c: pd.Series,
+                     population: int) -> pd.DataFrame:
+        """Per client: how common its (first) given name and surname are.
+
+        A username pattern ('emilysmith') is only as telling as the two names in it,
+        so its chance agreement is the product of theirs.
+        """
+        first = r_tok[(r_tok["kind"] == Kind.WORD) & (r_tok["r_part"] == 0)
+                      & r_tok["r_role"].isin([int(Role.GIVEN), int(Role.SURNAME)])]
+        first = first.drop_duplicates(["client", "r_role"])
+        count = (first["token"].map(df_r).to_numpy() + first["token"].map(df_c).fillna(0).to_numpy() - 1)
+        u0 = np.where(first["r_role"].to_numpy() == Role.GIVEN, _EVIDENCE[(Kind.WORD, Role.GIVEN)][1],
+                      _EVIDENCE[(Kind.WORD, Role.SURNAME)][1])
+        first = first.assign(u=self._u(np.maximum(count, 0), u0, population))
+        table = first.pivot(index="client", columns="r_role", values="u")
+        return pd.DataFrame({"u_given": table.get(int(Role.GIVEN)), "u_surname": table.get(int(Role.SURNAME))})
+
+    def _weigh(self, ev: pd.DataFrame, population: int, rarity: pd.DataFrame) -> pd.DataFrame:
         s = self.settings
         m = np.full(len(ev), np.nan)
         u0 = np.full(len(ev), np.nan)
@@ -162,13 +186,23 @@ class Matcher:
         ev = ev[ev["m"].notna()].copy()
         # Occurrences elsewhere: the pair's own two (one per side) say nothing about chance.
         count = np.maximum(ev["df_r"].to_numpy() + ev["df_c"].to_numpy() - 2, 0)
-        u = (count + s.pseudo_count * ev["u0"].to_numpy()) / (population + s.pseudo_count)
+        u = self._u(count, ev["u0"].to_numpy(), population)
+        pattern = ev["kind"].to_numpy() == Kind.PATTERN
+        if pattern.any():
+            clients = ev.loc[pattern, "client"].to_numpy()
+            u_given = rarity["u_given"].reindex(clients).fillna(_EVIDENCE[(Kind.WORD, Role.GIVEN)][1]).to_numpy()
+            u_sur = rarity["u_surname"].reindex(clients).fillna(_EVIDENCE[(Kind.WORD, Role.SURNAME)][1]).to_numpy()
+            kinds = ev.loc[pattern, "r_part"].to_numpy()
+            first = np.select([np.isin(kinds, [Pattern.INITIAL_SURNAME, Pattern.SURNAME_INITIAL]),
+                               np.isin(kinds, [Pattern.NICK_SURNAME, Pattern.SURNAME_NICK])],
+                              [_EVIDENCE[(Kind.INITIAL, Role.GIVEN)][1], 2 * u_given], u_given)
+            u[pattern] = np.maximum(u[pattern], first * u_sur)
         ev["weight"] = np.log2(ev["m"].to_numpy() / np.minimum(u, 0.99))
         return ev
 
     # -- 3. per pair --------------------------------------------------------
     def _combine(self, pairs: pd.DataFrame, ev: pd.DataFrame, roster: EncodedRoster,
-                 conns: EncodedConnections) -> pd.DataFrame:
+                 conns: EncodedConnections, rarity: pd.DataFrame) -> pd.DataFrame:
         s = self.settings
         table = pairs.copy()
         key = ["conn", "client"]
@@ -194,7 +228,7 @@ class Matcher:
         for prefix in ("given", "sur"):
             drop = clash & (weaker == prefix)
             table.loc[drop, [f"{prefix}_w", f"{prefix}_kind", f"{prefix}_cpart"]] = np.nan
-        table = self._typos(table, roster, conns)
+        table = self._typos(table, roster, conns, rarity)
 
         words = conns.name_words[table["conn"].to_numpy()]
         inits = conns.initials[table["conn"].to_numpy()]
@@ -217,7 +251,8 @@ class Matcher:
         table["logit"] = prior + table["id_w"].fillna(0) + table["name_w"]
         return table
 
-    def _typos(self, table: pd.DataFrame, roster: EncodedRoster, conns: EncodedConnections) -> pd.DataFrame:
+    def _typos(self, table: pd.DataFrame, roster: EncodedRoster, conns: EncodedConnections,
+               rarity: pd.DataFrame) -> pd.DataFrame:
         """Where a name part found no token, compare keyed Bloom filters of words (Dice)."""
         s = self.settings
         c_f, r_f = conns.filters, roster.filters
@@ -242,8 +277,11 @@ class Matcher:
                     .drop_duplicates(["conn", "client"]))
             if hits.empty:
                 continue
-            m, u, _ = _TYPO
-            hits = hits.assign(**{f"{prefix}_typo": np.log2(m / u), f"{prefix}_typo_cpart": hits["c_part"]})
+            m, floor, _ = _TYPO
+            column = "u_given" if role == Role.GIVEN else "u_surname"
+            u_word = rarity[column].reindex(hits["client"].to_numpy()).fillna(floor).to_numpy()
+            weight = np.log2(m / np.clip(u_word, floor, 0.99))
+            hits = hits.assign(**{f"{prefix}_typo": weight, f"{prefix}_typo_cpart": hits["c_part"]})
             table = table.merge(hits[["conn", "client", f"{prefix}_typo", f"{prefix}_typo_cpart"]],
                                 on=["conn", "client"], how="left")
             fill = table[f"{prefix}_w"].isna() & table[f"{prefix}_typo"].notna()
