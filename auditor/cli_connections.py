@@ -150,7 +150,7 @@ def token_list(app: App) -> None:
 
 
 # -- auditor connections ------------------------------------------------------------
-connections = click.Group("connections", help="Fetch connection lists from platform APIs.")
+connections = click.Group("connections", help="Inspect connection exports, or fetch them from platform APIs.")
 
 _cache_option = click.option(
     "--cache-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -246,3 +246,44 @@ def resolve_x(app: App, archive: Path, refresh: bool, cache_dir: Path | None, ou
     write_connections(output, connections_document("x", owner, result.connections, _now(), result.notes))
     _report_written(app, output, "x", result.connections, result.notes, result.pages, result.cached_pages,
                     options.cache_dir or default_cache_dir())
+
+
+@connections.command("inspect")
+@click.argument("path", metavar="PATH")
+@click.option("--sample", default=3, show_default=True, help="Handles to show per file (0 for none).")
+@click.pass_obj
+def connections_inspect(app: App, path: str, sample: int) -> None:
+    """Show what the tool reads in an export: files, platforms, relations, problems.
+
+    PATH is a file, an unpacked export folder or a .zip. Only handles are shown
+    as samples, never display names or e-mail addresses.
+    """
+    from collections import Counter
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    from .audit import read_connections
+
+    conns, inputs, ignored = read_connections([path])
+    table = Table("file", "platform", "relations", "records", "skipped", "sample handles",
+                  title="Connection lists found", title_justify="left")
+    offset = 0
+    for summary in inputs:
+        mine = conns[offset:offset + summary.records]
+        offset += summary.records
+        relations = Counter(c.relation for c in mine)
+        handles = [("@" + c.username) if c.username else c.profile_url for c in mine if c.username or c.profile_url]
+        table.add_row(escape(summary.path), summary.platform,
+                      ", ".join(f"{r} {n:,}" for r, n in relations.most_common()),
+                      f"{summary.records:,}", f"{summary.skipped:,}", escape(", ".join(handles[:sample])))
+    app.out.print(table)
+    totals = Counter((c.platform, c.relation) for c in conns)
+    app.show("Totals: " + "; ".join(f"{p} {r} {n:,}" for (p, r), n in sorted(totals.items())))
+    problems = [line for s in inputs for line in s.skipped_details] + [f"{p}: {why}" for p, why in ignored]
+    if problems:
+        app.show(f"Problems and files not read ({len(problems)}):")
+        for line in problems[:50]:
+            app.show(f"  {line}")
+        if len(problems) > 50:
+            app.show(f"  ... and {len(problems) - 50} more")

@@ -112,3 +112,15 @@ def test_truncated_zip_names_the_file(tmp_path):
     with pytest.raises(ConnectorError) as err:
         Registry().read_path(str(cut))
     assert str(cut) in str(err.value) and "zip" in str(err.value)
+
+
+def test_connections_inspect_shows_platforms_relations_and_handles_only(tmp_path):
+    from click.testing import CliRunner
+
+    archive = _meta_zip(tmp_path / "meta-export.zip")
+    result = run(CliRunner(), "connections", "inspect", archive)
+    assert_ok(result)
+    flat = " ".join(result.stdout.split())
+    assert "facebook mutual 30" in flat and "instagram follower 9" in flat
+    assert "@jpemberton88" in flat and "password-protected member" in flat
+    assert "Margaret Okafor" not in flat and "no name (deactivated account?)" in flat
