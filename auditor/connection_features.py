@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 from dataclasses import dataclass
+from multiprocessing.connection import Connection as Connection_
 from typing import Sequence
 
 import numpy as np
@@ -68,19 +71,77 @@ class EncodedConnections:
     size: int
 
 
-def encode_connections(encoder: Encoder, connections: Sequence[Connection],
-                       region: str = "US") -> EncodedConnections:
+PARALLEL_MIN = 40_000     # below this, a second process costs more than it saves
+
+
+def _encode_range(encoder: Encoder, connections: Sequence[Connection], start: int, stop: int,
+                  region: str) -> EncodedConnections:
+    """Encode connections[start:stop]; owners are numbered from `start`."""
     rows, filters = TokenRows(), WordFilters()
-    words = np.zeros(len(connections), dtype=np.int16)
-    initials = np.zeros(len(connections), dtype=np.int16)
-    user_words = np.zeros(len(connections), dtype=np.int16)
+    count = stop - start
+    words = np.zeros(count, dtype=np.int16)
+    initials = np.zeros(count, dtype=np.int16)
+    user_words = np.zeros(count, dtype=np.int16)
     names: dict[str, NameWords] = {}
-    for index, conn in enumerate(connections):
-        who = identity_of_connection(conn, region, names)
-        words[index] = len(who.words)
-        initials[index] = len(who.initials)
-        user_words[index] = max((sum(len(seg) >= 3 for seg in segs) for _, segs in who.usernames), default=0)
-        encoder.encode(index, who, rows, filters)
-    return EncodedConnections(tokens=rows.arrays(), filters=filters.arrays(),
-                              name_words=words, initials=initials,
-                              user_words=user_words, size=len(connections))
+    for offset in range(count):
+        who = identity_of_connection(connections[start + offset], region, names)
+        words[offset] = len(who.words)
+        initials[offset] = len(who.initials)
+        user_words[offset] = max((sum(len(seg) >= 3 for seg in segs) for _, segs in who.usernames), default=0)
+        encoder.encode(start + offset, who, rows, filters)
+    return EncodedConnections(tokens=rows.arrays(), filters=filters.arrays(), name_words=words,
+                              initials=initials, user_words=user_words, size=count)
+
+
+def _child(encoder: Encoder, connections: Sequence[Connection], start: int, stop: int, region: str,
+           pipe: Connection_) -> None:
+    try:
+        pipe.send(_encode_range(encoder, connections, start, stop, region))
+    except BaseException as exc:  # pragma: no cover - reported to the parent
+        pipe.send(exc)
+    finally:
+        pipe.close()
+
+
+def _join(parts: list[EncodedConnections]) -> EncodedConnections:
+    def cat(group: str) -> dict[str, np.ndarray]:
+        first = getattr(parts[0], group)
+        return {k: np.concatenate([getattr(p, group)[k] for p in parts]) for k in first}
+
+    return EncodedConnections(
+        tokens=cat("tokens"), filters=cat("filters"),
+        name_words=np.concatenate([p.name_words for p in parts]),
+        initials=np.concatenate([p.initials for p in parts]),
+        user_words=np.concatenate([p.user_words for p in parts]),
+        size=sum(p.size for p in parts))
+
+
+def encode_connections(encoder: Encoder, connections: Sequence[Connection],
+                       region: str = "US", workers: int | None = None) -> EncodedConnections:
+    """Keyed features of every connection; large lists are split over the CPU cores.
+
+    Workers are forked, so they share the encoder (and its vocabulary) without
+    copying it, and send back only numpy arrays.
+    """
+    total = len(connections)
+    workers = workers or min(os.cpu_count() or 1, 4)
+    if workers < 2 or total < PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
+        return _encode_range(encoder, connections, 0, total, region)
+    context = mp.get_context("fork")
+    bounds = [total * i // workers for i in range(workers + 1)]
+    children = []
+    for start, stop in zip(bounds[1:-1], bounds[2:]):
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(encoder, connections, start, stop, region, send),
+                                  daemon=True)
+        process.start()
+        send.close()
+        children.append((process, receive))
+    parts = [_encode_range(encoder, connections, bounds[0], bounds[1], region)]
+    for process, receive in children:
+        result = receive.recv()
+        process.join()
+        if isinstance(result, BaseException):
+            raise result
+        parts.append(result)
+    return _join(parts)

@@ -35,8 +35,7 @@ class MatchSettings:
     likely: float = 0.80
     possible: float = 0.30
     ambiguity_bits: float = 1.0         # two clients within 2x of each other: ambiguous
-    block_rare_share: float = 0.0005    # a single name token blocks when in at most this share
-    block_rare_min: int = 5             # ... or in at most this many clients
+    block_single_pairs: int = 4         # a single name word blocks when it makes at most this many pairs
     typo_dice: float = 0.75
     disagree_given: float = -5.0
     disagree_surname: float = -4.5
@@ -71,7 +70,7 @@ _PATTERNS: dict[int, tuple[float, float, str]] = {
 _TYPO = (0.06, 0.0007, "similar-spelling")   # m; chance agreement: the word's frequency, at least this
 _BLOCKING_KINDS = [int(k) for k in (Kind.EMAIL, Kind.PHONE, Kind.HANDLE, Kind.HANDLE_ANY, Kind.PATTERN,
                                     Kind.PAIR, Kind.INITIAL_PAIR)]
-_SINGLE_BLOCKING_KINDS = [int(Kind.WORD)]   # phonetic codes and substrings alone found no extra true pair on bench, at 3x the candidates
+_SINGLE_BLOCKING_KINDS = [int(Kind.WORD)]
 _CONFIRMING = (int(Kind.EMAIL), int(Kind.PHONE), int(Kind.HANDLE))
 _ROLE_NAME = {int(Role.GIVEN): "given name", int(Role.SURNAME): "surname"}
 _SOURCE_NAME = {int(Source.NAME): "", int(Source.USERNAME): " (in the username)",
@@ -116,7 +115,7 @@ class Matcher:
         df_r = r_tok.groupby("token")["client"].nunique().rename("df_r")
         df_c = c_tok.groupby("token")["conn"].nunique().rename("df_c")
 
-        pairs = self._candidates(r_tok, c_tok, df_r, roster.size)
+        pairs = self._candidates(r_tok, c_tok, df_r, df_c)
         if pairs.empty:
             return []
         ev = (pairs.merge(c_tok, on="conn")
@@ -131,14 +130,15 @@ class Matcher:
 
     # -- 1. candidates -----------------------------------------------------
     def _candidates(self, r_tok: pd.DataFrame, c_tok: pd.DataFrame, df_r: pd.Series,
-                    roster_size: int) -> pd.DataFrame:
+                    df_c: pd.Series) -> pd.DataFrame:
         """Pairs sharing a specific token: an identifier, a username pattern, a pair of name
         parts (exact, nickname or phonetic), an initial with a surname, or a single name
         token rare enough in the roster (so that a typo in the other part is still found)."""
         s = self.settings
         specific = r_tok["kind"].isin(_BLOCKING_KINDS)
-        rare = r_tok["token"].map(df_r).to_numpy() <= max(s.block_rare_min, s.block_rare_share * roster_size)
-        single = r_tok["kind"].isin(_SINGLE_BLOCKING_KINDS) & rare
+        # A single word blocks only when it would bring few pairs (a rare surname seen alone).
+        load = r_tok["token"].map(df_r).to_numpy() * r_tok["token"].map(df_c).fillna(0).to_numpy()
+        single = r_tok["kind"].isin(_SINGLE_BLOCKING_KINDS) & (load <= s.block_single_pairs)
         blocking = r_tok.loc[specific | single, ["client", "token"]].drop_duplicates()
         joined = c_tok[["conn", "token"]].drop_duplicates().merge(blocking, on="token")
         return joined[["conn", "client"]].drop_duplicates().reset_index(drop=True)

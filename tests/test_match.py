@@ -148,3 +148,16 @@ def test_encoding_is_deterministic_per_key_and_differs_across_keys(key):
 def test_no_identity_no_match(key):
     records = _roster([_client("1", "Ana", "Smith")])
     assert not _match(key, records, [conn(display_name="🌸✨")])
+
+
+def test_parallel_encoding_equals_serial(key, monkeypatch):
+    import auditor.connection_features as cf
+
+    connections = [conn(display_name=f"Person{i % 7} Example{i % 11}", username=f"user{i}") for i in range(60)]
+    serial = cf.encode_connections(Encoder(key.subkeys()), connections, workers=1)
+    monkeypatch.setattr(cf, "PARALLEL_MIN", 10)
+    parallel = cf.encode_connections(Encoder(key.subkeys()), connections, workers=3)
+    for group in ("tokens", "filters"):
+        for name, values in getattr(serial, group).items():
+            assert np.array_equal(values, getattr(parallel, group)[name]), (group, name)
+    assert np.array_equal(serial.name_words, parallel.name_words) and parallel.size == 60
