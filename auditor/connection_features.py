@@ -71,7 +71,7 @@ class EncodedConnections:
     size: int
 
 
-PARALLEL_MIN = 40_000     # below this, a second process costs more than it saves
+PARALLEL_MIN = 4_000      # below this, a second process costs more than it saves
 
 
 def _encode_range(encoder: Encoder, connections: Sequence[Connection], start: int, stop: int,
