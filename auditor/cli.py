@@ -20,6 +20,7 @@ from connectors.interface import ConnectorError
 from . import __version__
 from . import keys as keymod
 from .cli_connections import connections, token
+from .cli_policy import policy
 from .errors import AuditorError
 from .fileio import private_dir, write_private
 
@@ -100,6 +101,7 @@ def cli(ctx: click.Context, practice: str, key_file: Path | None, quiet: bool) -
 
 cli.add_command(token)
 cli.add_command(connections)
+cli.add_command(policy)
 
 
 # -- keys ---------------------------------------------------------------------

@@ -28,9 +28,9 @@ their note.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 # -- vocabularies ---------------------------------------------------------------
 
@@ -258,8 +258,7 @@ _P305, _P401, _P505 = "APA 3.05", "APA 4.01", "APA 5.05"
 
 APA = Preset(
     id="apa", name="APA 2017",
-    edition="APA Ethical Principles of Psychologists and Code of Conduct (2002, amended 2010 and 2016; "
-            "in force 2017)",
+    edition="APA Ethical Principles of Psychologists and Code of Conduct (2002, amended 2010 and 2017)",
     look_back_years=2,
     look_back_note=("Former client: the 2-year look-back is this product's default for online ties (APA sets "
                     "2 years only for sexual intimacies, 10.08); a practice file can change it."),
@@ -338,8 +337,7 @@ _STRICT = "Strict preset: any tie with a current or former client is flagged on 
 
 STRICT = Preset(
     id="strict", name="strict",
-    edition="connection-auditor strict preset (no single code: the strictest reading of ACA 2014, "
-            "NASW 2021, APA 2017 and AAMFT 2015)",
+    edition="connection-auditor strict preset (no single code: the strictest reading of all four)",
     look_back_years=None,
     look_back_note="Former client: the strict preset never lets a tie with a former client expire (H).",
     rules=(
