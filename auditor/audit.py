@@ -7,7 +7,7 @@ is a thin shell around it and reports only render its result.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Callable, Sequence
 
 from connectors.interface import Connection, ConnectorError
@@ -19,6 +19,7 @@ from .errors import AuditorError
 from .findings import AuditResult, Finding, InputSummary, connection_key, finding_id
 from .keys import SubKeys
 from .match import TIERS, Matcher, MatchSettings
+from .policy import Policy, default_policy
 from .roster import STATUS_NAMES, EncodedRoster
 
 Progress = Callable[[str], None]
@@ -33,7 +34,8 @@ class AuditOptions:
     min_tier: str = "possible"
     region: str = "US"
     settings: MatchSettings | None = None
-
+    policy: Policy | None = None          # None: the default preset
+    today: date | None = None             # for time since the end of treatment
 
 def read_connections(specs: Sequence[str], registry: Registry | None = None
                      ) -> tuple[list[Connection], list[InputSummary], list[tuple[str, str]]]:
@@ -96,7 +98,10 @@ class Auditor:
         encoder = Encoder(self.keys, self.encoder.names, vocabulary=frozenset(roster.tokens["token"].tolist()))
         encoded = encode_connections(encoder, connections, self.options.region)
         self.progress(f"matching against {roster.size:,} clients")
-        matches = Matcher(self.options.settings).match(roster, encoded)
+        matcher = Matcher(self.options.settings)
+        matches = matcher.match(roster, encoded)
+        policy = self.options.policy or default_policy()
+        today = self.options.today or datetime.now(timezone.utc).date()
         allowed = TIERS[: TIERS.index(self.options.min_tier) + 1]
         findings = []
         for m in matches:
@@ -104,12 +109,17 @@ class Auditor:
                 continue
             conn = connections[m.connection]
             ref = str(roster.refs[m.client])
-            findings.append(Finding(
+            finding = Finding(
                 finding_id=finding_id(self.keys.pseudonyms, ref, conn), client_ref=ref,
                 score=m.score, tier=m.tier, ambiguous=m.ambiguous, evidence=m.evidence,
                 connection=conn, client_status=STATUS_NAMES[int(roster.status[m.client])],
-                client_ended=str(roster.ended[m.client]), clinician_ref=str(roster.clinician[m.client])))
+                client_ended=str(roster.ended[m.client]), clinician_ref=str(roster.clinician[m.client]))
+            finding.ruling = policy.evaluate(finding, today)
+            if finding.ruling is not None:     # None: below the tier the policy asks for
+                findings.append(finding)
         return AuditResult(
             generated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
             roster_fingerprint=self.keys.fingerprint, roster_clients=roster.size,
-            inputs=inputs, ignored=ignored, findings=findings, connections_read=len(connections))
+            inputs=inputs, ignored=ignored, findings=findings, connections_read=len(connections),
+            policy=policy.describe(), policy_warnings=policy.warnings(),
+            thresholds={"likely": matcher.settings.likely, "possible": matcher.settings.possible})

@@ -291,7 +291,7 @@ def _formats(value: str) -> list[str]:
 
 
 def run_audit(app: App, keys, roster_path: Path, connections: tuple[str, ...], out: Path,
-              formats: list[str], min_tier: str, region: str) -> None:
+              formats: list[str], min_tier: str, region: str, policy_path: Path | None = None) -> None:
     """Shared by `audit` and `demo`."""
     from reports.findings_json import FindingsJson
     from reports.terminal import TerminalSummary
@@ -299,10 +299,13 @@ def run_audit(app: App, keys, roster_path: Path, connections: tuple[str, ...], o
     from .audit import AuditOptions, Auditor
     from .roster import load_roster
 
+    from .policy import default_policy, load_policy
+
+    policy = load_policy(policy_path) if policy_path else default_policy()
     encoded = load_roster(roster_path, keys)
     with app.progress("reading connection exports") as update:
-        result = Auditor(keys, AuditOptions(min_tier=min_tier, region=region), progress=update).run(
-            encoded, connections)
+        options = AuditOptions(min_tier=min_tier, region=region, policy=policy)
+        result = Auditor(keys, options, progress=update).run(encoded, connections)
     written = []
     if "json" in formats:
         private_dir(out)
@@ -327,12 +330,15 @@ def run_audit(app: App, keys, roster_path: Path, connections: tuple[str, ...], o
               help="Comma-separated: json (DIR/findings.json), table (longer terminal table).")
 @click.option("--min-tier", type=click.Choice(["confirmed", "likely", "possible"]), default="possible",
               show_default=True, help="Report matches of this tier and stronger.")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Practice policy file (auditor policy init); default: the ACA 2014 preset.")
 @_region_option
 @click.pass_obj
 def audit(app: App, roster_path: Path, connections: tuple[str, ...], out: Path, fmt: str,
-          min_tier: str, region: str) -> None:
+          min_tier: str, region: str, policy_path: Path | None) -> None:
     """Find clients among your connections and write a private list of findings."""
-    run_audit(app, app.key().subkeys(), roster_path, connections, out, _formats(fmt), min_tier, region)
+    run_audit(app, app.key().subkeys(), roster_path, connections, out, _formats(fmt), min_tier, region,
+              policy_path)
 
 
 @cli.group()

@@ -11,13 +11,16 @@ re-reads the export and prints without storing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors.interface import Connection
 
 from .match import Evidence
 from .normalize import canonical_email, canonical_handle, clean_name, handle_from_url
 from .roster import pseudonym
+
+if TYPE_CHECKING:
+    from .policy import Ruling
 
 SCHEMA = "connection-auditor/findings@1"
 
@@ -43,6 +46,7 @@ class Finding:
     client_status: str = "unknown"
     client_ended: str = ""
     clinician_ref: str = ""
+    ruling: "Ruling | None" = None     # what the practice policy says about it
 
 
 @dataclass(slots=True)
@@ -54,6 +58,9 @@ class AuditResult:
     ignored: list[tuple[str, str]]
     findings: list[Finding]
     connections_read: int = 0
+    policy: list[str] = field(default_factory=list)          # preset, edition, overrides, in words
+    policy_warnings: list[str] = field(default_factory=list)
+    thresholds: dict[str, float] = field(default_factory=dict)
 
 
 def mask_name(text: str) -> str:

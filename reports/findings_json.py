@@ -10,6 +10,15 @@ from auditor.findings import SCHEMA, AuditResult, connection_block
 from .interface import Audience, Renderer
 
 
+def _ruling(finding) -> dict | None:
+    if finding.ruling is None:
+        return None
+    data = finding.ruling.as_dict()
+    data.pop("finding_id", None)
+    data.pop("client_ref", None)
+    return data
+
+
 class FindingsJson(Renderer):
     audience = Audience.THERAPIST
     filename = "findings.json"
@@ -21,6 +30,8 @@ class FindingsJson(Renderer):
             "confidential": "Contains protected health information: keep private (file mode 0600).",
             "generated_at": result.generated_at,
             "roster": {"fingerprint": result.roster_fingerprint, "clients": result.roster_clients},
+            "policy": result.policy,
+            "thresholds": result.thresholds,
             "inputs": [{"path": i.path, "platform": i.platform, "records": i.records, "skipped": i.skipped}
                        for i in result.inputs],
             "ignored": [{"path": path, "reason": why} for path, why in result.ignored],
@@ -33,6 +44,7 @@ class FindingsJson(Renderer):
                 "client_status": f.client_status,
                 "evidence": [asdict(e) for e in f.evidence],
                 "connection": connection_block(f.connection),
+                "ruling": _ruling(f),
             } for f in result.findings],
         }
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

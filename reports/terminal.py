@@ -103,10 +103,11 @@ class TerminalSummary(Renderer):
                 counts.add_row(f"[{_TIER_STYLE[tier]}]{tier}[/]", *map(str, row), str(sum(row)))
         console.print(counts)
         top = Table(title=f"Top findings (of {len(result.findings)})", title_justify="left", show_edge=False)
-        for col in ("client", "tier", "score", "tie", "connection", "evidence"):
-            top.add_column(col, overflow="fold", no_wrap=col in ("client", "score"))
+        for col in ("client", "tier", "score", "sev", "tie", "connection", "evidence"):
+            top.add_column(col, overflow="fold", no_wrap=col in ("client", "score", "sev"))
         for f in result.findings[: self.top]:
             flag = "\n[magenta]ambiguous[/]" if f.ambiguous else ""
-            top.add_row(f.client_ref, f"[{_TIER_STYLE[f.tier]}]{f.tier}[/]{flag}", f"{f.score:.2f}",
+            severity = f.ruling.severity if f.ruling else ""
+            top.add_row(f.client_ref, f"[{_TIER_STYLE[f.tier]}]{f.tier}[/]{flag}", f"{f.score:.2f}", severity,
                         f"{f.connection.platform} {f.connection.relation}", escape(who(f)), short_evidence(f))
         console.print(top)
