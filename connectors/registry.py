@@ -69,6 +69,18 @@ def _head(item: InputFile) -> bytes:
     return item.head(HEAD_BYTES)
 
 
+META_HTML_HELP = ("the HTML version of a Facebook/Instagram export; download your information again "
+                  "choosing the JSON format")
+_META_LISTS = ("friends", "followers", "following", "who_you", "friend_requests", "follow_requests",
+               "close_friends", "removed_friends", "recently_unfollowed")
+
+
+def is_meta_html(item: InputFile) -> bool:
+    """A Meta connection list exported as HTML (we read the JSON export instead)."""
+    name = item.basename.lower()
+    return name.endswith(".html") and any(name.startswith(prefix) or prefix in name for prefix in _META_LISTS)
+
+
 def display_name(platform: str) -> str:
     """'instagram' -> 'Instagram', 'x' -> 'X', 'generic' -> 'generic'."""
     return {"x": "X", "tiktok": "TikTok", "linkedin": "LinkedIn", "generic": "generic"}.get(
@@ -117,6 +129,8 @@ class Registry:
             looks = f" (it looks like {with_article(display_name(other.platform))} file)" if other else ""
             raise ConnectorError(item.name, f"not {with_article(display_name(platform))} export{looks}")
         connector = self.pick(item, head) or self._by_extension(item)
+        if connector is None and is_meta_html(item):
+            raise ConnectorError(item.name, META_HTML_HELP)
         if connector is None:
             raise ConnectorError(item.name, "not a connection list this tool recognises "
                                  "(expected a platform export such as Facebook/Instagram JSON, X .js, "
@@ -155,7 +169,8 @@ class Registry:
             head = _head(item)
             connector = self.pick(item, head)
             if connector is None or (platform and connector.platform != platform):
-                report.ignored.append((item.name, "not a connection list"))
+                why = META_HTML_HELP if connector is None and is_meta_html(item) else "not a connection list"
+                report.ignored.append((item.name, why))
                 continue
             result = connector.read(item)
             if result.connections or result.skipped:

@@ -105,3 +105,13 @@ def test_the_same_person_in_two_parts_is_read_once(tmp_path):
     connections, inputs, _ = read_connections([str(tmp_path / "instagram-x")])
     assert sorted(c.username for c in connections) == ["ana", "ben", "cy"]
     assert [i.skipped for i in inputs] == [0, 1]
+
+
+def test_meta_html_export_asks_for_json(tmp_path):
+    html = "<html><body><div><h2 class='_2ph_ _a6-h _a6-i'>Ana Example</h2></div></body></html>"
+    f = _write(tmp_path / "facebook-x/connections/friends/your_friends.html", html)
+    with pytest.raises(ConnectorError, match="choosing the JSON format"):
+        Registry().read_path(str(f))
+    _write(tmp_path / "facebook-x/connections/friends/list.csv", "display_name\nAna\n")
+    report = Registry().read_path(str(tmp_path / "facebook-x"))
+    assert any("JSON format" in why for _, why in report.ignored)
