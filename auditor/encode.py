@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from array import array
+from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
@@ -93,74 +94,69 @@ class Identity:
     usernames: tuple[tuple[int, tuple[str, ...]], ...] = ()   # (Source, segments)
 
 
-@dataclass(slots=True)
 class TokenRows:
-    """Column lists of encoded tokens for many people (turned into arrays later)."""
+    """Columns of encoded tokens for many people, in compact typed buffers.
 
-    owner: list[int] = field(default_factory=list)
-    token: list[int] = field(default_factory=list)
-    kind: list[int] = field(default_factory=list)
-    role: list[int] = field(default_factory=list)
-    part: list[int] = field(default_factory=list)     # word index, or Pattern for PATTERN
-    source: list[int] = field(default_factory=list)
+    A million connections make millions of rows; Python lists of ints would
+    take several times the memory of these machine-typed arrays.
+    """
 
-    def add(self, owner: int, token: int, kind: Kind, role: Role, part: int, source: Source) -> None:
-        self.owner.append(owner)
-        self.token.append(token)
-        self.kind.append(int(kind))
-        self.role.append(int(role))
-        self.part.append(part)
-        self.source.append(int(source))
+    _TYPES = {"owner": "i", "token": "q", "kind": "b", "role": "b", "part": "h", "source": "b"}
+    _DTYPES = {"owner": np.int32, "token": np.int64, "kind": np.int8, "role": np.int8, "part": np.int16,
+               "source": np.int8}
+
+    def __init__(self) -> None:
+        self.columns = {name: array(code) for name, code in self._TYPES.items()}
 
     def extend(self, owner: int, block: "Block") -> None:
         """Append a pre-encoded block of rows (shared by every person with that name)."""
         tokens, kinds, roles, parts, sources = block
-        self.owner.extend([owner] * len(tokens))
-        self.token.extend(tokens)
-        self.kind.extend(kinds)
-        self.role.extend(roles)
-        self.part.extend(parts)
-        self.source.extend(sources)
+        columns = self.columns
+        columns["owner"].extend([owner] * len(tokens))
+        columns["token"].extend(tokens)
+        columns["kind"].extend(kinds)
+        columns["role"].extend(roles)
+        columns["part"].extend(parts)
+        columns["source"].extend(sources)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {
-            "owner": np.asarray(self.owner, dtype=np.int32),
-            "token": np.asarray(self.token, dtype=np.int64),
-            "kind": np.asarray(self.kind, dtype=np.int8),
-            "role": np.asarray(self.role, dtype=np.int8),
-            "part": np.asarray(self.part, dtype=np.int16),
-            "source": np.asarray(self.source, dtype=np.int8),
-        }
+        return {name: np.frombuffer(column, dtype=self._DTYPES[name]) if len(column)
+                else np.zeros(0, dtype=self._DTYPES[name]) for name, column in self.columns.items()}
 
 
-@dataclass(slots=True)
 class WordFilters:
     """One keyed Bloom filter per name word, for Dice similarity (typos)."""
 
-    owner: list[int] = field(default_factory=list)
-    role: list[int] = field(default_factory=list)
-    part: list[int] = field(default_factory=list)
-    bits: list[np.ndarray] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.owner = array("i")
+        self.role = array("b")
+        self.part = array("h")
+        self.bits = [array("Q") for _ in range(BLOOM_WORDS)]
 
     def extend(self, owner: int, block: "FilterBlock") -> None:
         roles, parts, bits = block
         self.owner.extend([owner] * len(roles))
         self.role.extend(roles)
         self.part.extend(parts)
-        self.bits.extend(bits)
+        for w, column in enumerate(self.bits):
+            column.extend(word[w] for word in bits)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        bits = np.vstack(self.bits) if self.bits else np.zeros((0, BLOOM_WORDS), dtype=np.uint64)
+        count = len(self.owner)
+        bits = np.zeros((count, BLOOM_WORDS), dtype=np.uint64)
+        for w, column in enumerate(self.bits):
+            if count:
+                bits[:, w] = np.frombuffer(column, dtype=np.uint64)
         return {
-            "owner": np.asarray(self.owner, dtype=np.int32),
-            "role": np.asarray(self.role, dtype=np.int8),
-            "part": np.asarray(self.part, dtype=np.int16),
-            "bits": bits.astype(np.uint64),
+            "owner": np.frombuffer(self.owner, dtype=np.int32) if count else np.zeros(0, np.int32),
+            "role": np.frombuffer(self.role, dtype=np.int8) if count else np.zeros(0, np.int8),
+            "part": np.frombuffer(self.part, dtype=np.int16) if count else np.zeros(0, np.int16),
+            "bits": bits,
         }
 
 
 Block = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]
-FilterBlock = tuple[tuple[int, ...], tuple[int, ...], tuple[np.ndarray, ...]]
+FilterBlock = tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[int, ...], ...]]
 
 
 _MASK = (1 << 64) - 1
@@ -221,7 +217,7 @@ class Encoder:
         self.names = names or NameKnowledge()
         self.vocabulary = vocabulary
         self._tokens: dict[str, int] = {}
-        self._filters: dict[str, np.ndarray] = {}
+        self._filters: dict[str, tuple[int, ...]] = {}
         self._name_blocks: dict[tuple, tuple[Block, FilterBlock]] = {}
         self._username_blocks: dict[tuple, Block] = {}
         self._words: dict[tuple[str, int], tuple[tuple[int, int], ...]] = {}
@@ -240,8 +236,8 @@ class Encoder:
             self._tokens[text] = cached
         return cached
 
-    def bloom(self, word: str) -> np.ndarray:
-        """Keyed Bloom filter of the padded bigrams of one word (BLOOM_BITS bits)."""
+    def bloom(self, word: str) -> tuple[int, ...]:
+        """Keyed Bloom filter of the padded bigrams of one word, as BLOOM_WORDS 64-bit words."""
         cached = self._filters.get(word)
         if cached is None:
             padded = f"_{word}_"
@@ -251,8 +247,7 @@ class Encoder:
                                          digest_size=2 * BLOOM_K).digest()
                 for j in range(BLOOM_K):
                     value |= 1 << (int.from_bytes(digest[2 * j:2 * j + 2], "little") % BLOOM_BITS)
-            cached = np.array([(value >> (64 * w)) & 0xFFFFFFFFFFFFFFFF for w in range(BLOOM_WORDS)],
-                              dtype=np.uint64)
+            cached = tuple((value >> (64 * w)) & 0xFFFFFFFFFFFFFFFF for w in range(BLOOM_WORDS))
             self._filters[word] = cached
         return cached
 
@@ -285,7 +280,7 @@ class Encoder:
         out = _BlockBuilder(self)
         f_roles: list[int] = []
         f_parts: list[int] = []
-        f_bits: list[np.ndarray] = []
+        f_bits: list[tuple[int, ...]] = []
         for role, group in ((Role.GIVEN, given), (Role.SURNAME, surnames), (Role.UNKNOWN, words)):
             for part, word in enumerate(group):
                 self._word_rows(out, word, role, part, Source.NAME)
