@@ -35,6 +35,7 @@ class MatchSettings:
     likely: float = 0.80
     possible: float = 0.30
     ambiguity_bits: float = 1.0         # two clients within 2x of each other: ambiguous
+    evidence_slice: int = 50_000        # connections per slice when joining evidence (memory bound)
     block_single_pairs: int = 4         # a single name word blocks when it makes at most this many pairs
     typo_dice: float = 0.75
     disagree_given: float = -5.0
@@ -118,8 +119,7 @@ class Matcher:
         pairs = self._candidates(r_tok, c_tok, df_r, df_c)
         if pairs.empty:
             return []
-        ev = (pairs.merge(c_tok, on="conn")
-              .merge(r_tok.drop(columns="kind"), on=["client", "token"]))
+        ev = self._evidence(pairs, c_tok, r_tok.drop(columns="kind"))
         ev = ev.join(df_r, on="token").join(df_c, on="token")
         ev["df_c"] = ev["df_c"].fillna(0)
         population = roster.size + conns.size
@@ -142,6 +142,27 @@ class Matcher:
         blocking = r_tok.loc[specific | single, ["client", "token"]].drop_duplicates()
         joined = c_tok[["conn", "token"]].drop_duplicates().merge(blocking, on="token")
         return joined[["conn", "client"]].drop_duplicates().reset_index(drop=True)
+
+    def _evidence(self, pairs: pd.DataFrame, c_tok: pd.DataFrame, r_tok: pd.DataFrame) -> pd.DataFrame:
+        """Every token a candidate pair shares, built a slice of connections at a time.
+
+        (pairs x the connection's tokens) is many times larger than what survives the
+        join with the client's tokens; slicing keeps that intermediate small.
+        """
+        step = self.settings.evidence_slice
+        conn_ids = c_tok["conn"].to_numpy()
+        pair_ids = pairs["conn"].to_numpy()
+        parts = []
+        for start in range(0, int(pair_ids.max()) + 1 if len(pair_ids) else 0, step):
+            stop = start + step
+            p = pairs[(pair_ids >= start) & (pair_ids < stop)]
+            if p.empty:
+                continue
+            c = c_tok[(conn_ids >= start) & (conn_ids < stop)]
+            parts.append(p.merge(c, on="conn").merge(r_tok, on=["client", "token"]))
+        if not parts:
+            return pairs.merge(c_tok, on="conn").merge(r_tok, on=["client", "token"])
+        return pd.concat(parts, ignore_index=True)
 
     # -- 2. evidence weights ----------------------------------------------
     def _u(self, count: np.ndarray, u0: np.ndarray | float, population: int) -> np.ndarray:
