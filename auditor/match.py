@@ -203,11 +203,21 @@ class Matcher:
         from_username = ev["c_source"].to_numpy() != Source.NAME
         word = (kind == Kind.WORD) & from_username
         m[word] *= 0.6     # a name word spelled out in a username is a little weaker
-        ev = ev.assign(m=m, u0=u0)
-        ev = ev[ev["m"].notna()].copy()
+        keep = ~np.isnan(m)
+        m, u0 = m[keep], u0[keep]
+        # Only what the per-pair stage reads, in small types: this table has a row per
+        # shared token of every candidate pair (tens of millions at a million connections).
+        ev = pd.DataFrame({
+            "conn": ev["conn"].to_numpy()[keep].astype(np.int32),
+            "client": ev["client"].to_numpy()[keep].astype(np.int32),
+            "kind": kind[keep].astype(np.int8), "r_role": role[keep].astype(np.int8),
+            "r_part": part[keep].astype(np.int16),
+            "c_part": ev["c_part"].to_numpy()[keep].astype(np.int16),
+            "c_source": ev["c_source"].to_numpy()[keep].astype(np.int8),
+            "count": np.maximum(ev["df_r"].to_numpy()[keep] + ev["df_c"].to_numpy()[keep] - 2, 0),
+        })
         # Occurrences elsewhere: the pair's own two (one per side) say nothing about chance.
-        count = np.maximum(ev["df_r"].to_numpy() + ev["df_c"].to_numpy() - 2, 0)
-        u = self._u(count, ev["u0"].to_numpy(), population)
+        u = self._u(ev.pop("count").to_numpy(), u0, population)
         pattern = ev["kind"].to_numpy() == Kind.PATTERN
         if pattern.any():
             clients = ev.loc[pattern, "client"].to_numpy()
@@ -218,7 +228,7 @@ class Matcher:
                                np.isin(kinds, [Pattern.NICK_SURNAME, Pattern.SURNAME_NICK])],
                               [_EVIDENCE[(Kind.INITIAL, Role.GIVEN)][1], 2 * u_given], u_given)
             u[pattern] = np.maximum(u[pattern], first * u_sur)
-        ev["weight"] = np.log2(ev["m"].to_numpy() / np.minimum(u, 0.99))
+        ev["weight"] = np.log2(m / np.minimum(u, 0.99))
         return ev
 
     # -- 3. per pair --------------------------------------------------------
