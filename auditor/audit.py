@@ -37,6 +37,10 @@ class AuditOptions:
     policy: Policy | None = None          # None: the default preset
     today: date | None = None             # for time since the end of treatment
 
+def _by_name_only(key: str) -> bool:
+    return key.rsplit("|", 1)[-1].startswith(("name:", "row:"))
+
+
 def read_connections(specs: Sequence[str], registry: Registry | None = None
                      ) -> tuple[list[Connection], list[InputSummary], list[tuple[str, str]]]:
     """Read every --connections PATH; a bad file stops the audit with its own message."""
@@ -58,7 +62,9 @@ def read_connections(specs: Sequence[str], registry: Registry | None = None
             fresh = []
             for conn in result.connections:
                 key = connection_key(conn)
-                if key not in seen:
+                if _by_name_only(key):        # two friends may share a name: never merged
+                    fresh.append(conn)
+                elif key not in seen:
                     seen.add(key)
                     fresh.append(conn)
             duplicates = len(result.connections) - len(fresh)

@@ -115,3 +115,12 @@ def test_meta_html_export_asks_for_json(tmp_path):
     _write(tmp_path / "facebook-x/connections/friends/list.csv", "display_name\nAna\n")
     report = Registry().read_path(str(tmp_path / "facebook-x"))
     assert any("JSON format" in why for _, why in report.ignored)
+
+
+def test_two_friends_with_one_name_stay_two(tmp_path):
+    from auditor.audit import read_connections
+
+    f = _write(tmp_path / "list.csv", "display_name,platform,relation\nMichael Smith,facebook,mutual\n"
+               "Michael Smith,facebook,mutual\n")
+    connections, inputs, _ = read_connections([str(f)])
+    assert len(connections) == 2 and inputs[0].skipped == 0
