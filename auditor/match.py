@@ -150,16 +150,20 @@ class Matcher:
         join with the client's tokens; slicing keeps that intermediate small.
         """
         step = self.settings.evidence_slice
-        conn_ids = c_tok["conn"].to_numpy()
+        pairs = pairs.sort_values("conn", kind="stable")
+        c_tok = c_tok.sort_values("conn", kind="stable")
+        right = r_tok.set_index(["client", "token"]).sort_index()   # hashed once, reused by every slice
         pair_ids = pairs["conn"].to_numpy()
+        conn_ids = c_tok["conn"].to_numpy()
         parts = []
-        for start in range(0, int(pair_ids.max()) + 1 if len(pair_ids) else 0, step):
-            stop = start + step
-            p = pairs[(pair_ids >= start) & (pair_ids < stop)]
-            if p.empty:
+        last = int(pair_ids[-1]) + 1 if len(pair_ids) else 0
+        for start in range(0, last, step):
+            p0, p1 = np.searchsorted(pair_ids, [start, start + step])
+            if p0 == p1:
                 continue
-            c = c_tok[(conn_ids >= start) & (conn_ids < stop)]
-            parts.append(p.merge(c, on="conn").merge(r_tok, on=["client", "token"]))
+            c0, c1 = np.searchsorted(conn_ids, [start, start + step])
+            joined = pairs.iloc[p0:p1].merge(c_tok.iloc[c0:c1], on="conn")
+            parts.append(joined.join(right, on=["client", "token"], how="inner"))
         if not parts:
             return pairs.merge(c_tok, on="conn").merge(r_tok, on=["client", "token"])
         return pd.concat(parts, ignore_index=True)
