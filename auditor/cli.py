@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -282,41 +283,61 @@ def roster_info_cmd(app: App, roster_path: Path) -> None:
 
 
 # -- audit --------------------------------------------------------------------
+_WROTE = {"therapist": "confidential: contains PHI", "compliance": "de-identified compliance report",
+          "external": "aggregate summary, small counts suppressed"}
+
+
 def _formats(value: str) -> list[str]:
-    chosen = [v.strip() for v in value.split(",") if v.strip()]
-    unknown = [v for v in chosen if v not in ("json", "table")]
-    if unknown:
-        raise AuditorError(f"--format: unknown format(s) {', '.join(unknown)} (choose from json, table)")
-    return chosen
+    from reports.registry import parse_formats
+
+    return parse_formats(value)
+
+
+def show_terminal(app: App, result, audience, formats: list[str], *, requested: bool = False) -> None:
+    """The terminal report for `audience`: a short one always, the long one with 'table'.
+
+    --quiet silences the summary an audit prints on its own, not a table asked for by `report`.
+    """
+    from reports.interface import Audience
+    from reports.terminal import ComplianceTerminal, ExternalTerminal, TherapistTerminal
+    from reports.views import build_view
+
+    if app.quiet and not requested:
+        return
+    long = "table" in formats
+    printer = {Audience.THERAPIST: lambda: TherapistTerminal(top=15 if long else 5),
+               Audience.COMPLIANCE: lambda: ComplianceTerminal(top=None if long else 5),
+               Audience.EXTERNAL: ExternalTerminal}[audience]()
+    printer.show(build_view(result, audience), app.out)
 
 
 def run_audit(app: App, keys, roster_path: Path, connections: tuple[str, ...], out: Path,
-              formats: list[str], min_tier: str, region: str, policy_path: Path | None = None) -> None:
-    """Shared by `audit` and `demo`."""
-    from reports.findings_json import FindingsJson
-    from reports.terminal import TerminalSummary
+              formats: list[str], min_tier: str, region: str, policy_path: Path | None = None,
+              audience: str = "therapist"):
+    """Shared by `audit` and `demo`: run the audit, write the reports, print the summary; returns the result."""
+    from reports.registry import parse_audience, write_reports
 
     from .audit import AuditOptions, Auditor
+    from .policy import default_policy, load_policy
     from .roster import load_roster
 
-    from .policy import default_policy, load_policy
-
+    reader = parse_audience(audience)
     policy = load_policy(policy_path) if policy_path else default_policy()
     encoded = load_roster(roster_path, keys)
     with app.progress("reading connection exports") as update:
         options = AuditOptions(min_tier=min_tier, region=region, policy=policy)
         result = Auditor(keys, options, progress=update).run(encoded, connections)
-    written = []
-    if "json" in formats:
-        private_dir(out)
-        report = FindingsJson()
-        target = out / report.filename
-        write_private(target, report.render(result).encode())
-        written.append(target)
-    if not app.quiet:
-        TerminalSummary(top=15 if "table" in formats else 5).show(result, app.out)
+    written = write_reports(result, reader, formats, out)
+    show_terminal(app, result, reader, formats)
     for target in written:
-        app.say(f"Wrote {target} (confidential: contains PHI, mode 0600).")
+        app.say(f"Wrote {target} ({_WROTE[reader.value]}, mode 0600).")
+    return result
+
+
+_audience_option = click.option(
+    "--audience", type=click.Choice(["therapist", "compliance", "external"]), default="therapist",
+    show_default=True, help="Who the reports are for: therapist (yours: handles, evidence, scores), compliance "
+                            "(de-identified, no handles or scores), external (counts only, small ones suppressed).")
 
 
 @cli.command()
@@ -325,20 +346,63 @@ def run_audit(app: App, keys, roster_path: Path, connections: tuple[str, ...], o
 @click.option("--connections", "connections", multiple=True, required=True, metavar="PATH",
               help="A connection export: a file or an unpacked export folder; repeat for several. " + PLATFORM_HELP)
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for findings.json (created 0700).")
+              help="Folder for findings.json and the reports (created 0700, files 0600).")
 @click.option("--format", "fmt", default="json,table", show_default=True,
-              help="Comma-separated: json (DIR/findings.json), table (longer terminal table).")
+              help="Comma-separated: html, json, md, csv (written as DIR/report-AUDIENCE.EXT; the therapist's "
+                   "json is DIR/findings.json), table (the longer terminal table).")
+@_audience_option
 @click.option("--min-tier", type=click.Choice(["confirmed", "likely", "possible"]), default="possible",
               show_default=True, help="Report matches of this tier and stronger.")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Practice policy file (auditor policy init); default: the ACA 2014 preset.")
 @_region_option
 @click.pass_obj
-def audit(app: App, roster_path: Path, connections: tuple[str, ...], out: Path, fmt: str,
+def audit(app: App, roster_path: Path, connections: tuple[str, ...], out: Path, fmt: str, audience: str,
           min_tier: str, region: str, policy_path: Path | None) -> None:
     """Find clients among your connections and write a private list of findings."""
-    run_audit(app, app.key().subkeys(), roster_path, connections, out, _formats(fmt), min_tier, region,
-              policy_path)
+    formats = _formats(fmt)
+    run_audit(app, app.key().subkeys(), roster_path, connections, out, formats, min_tier, region,
+              policy_path, audience)
+
+
+@cli.command("report")
+@click.argument("findings_path", metavar="FINDINGS", type=click.Path(path_type=Path))
+@click.option("--audience", type=click.Choice(["therapist", "compliance", "external"]), required=True,
+              help="Who the report is for: therapist, compliance (de-identified) or external (counts only).")
+@click.option("--format", "fmt", default="html", show_default=True,
+              help="Comma-separated: html, json, md, csv, table (printed here).")
+@click.option("-o", "--output", type=click.Path(),
+              help="File to write (one format) or folder for report-AUDIENCE.EXT; default: FINDINGS' folder.")
+@click.pass_obj
+def report(app: App, findings_path: Path, audience: str, fmt: str, output: str | None) -> None:
+    """Re-render an earlier audit's findings.json for another reader.
+
+    FINDINGS is the therapist's findings.json (or the audit folder holding
+    it). A compliance or external report can be made from it; a compliance or
+    external report cannot be turned back into a fuller one. No key is needed.
+    """
+    from reports.load import load_result
+    from reports.registry import FILE_FORMATS, file_name, parse_audience, write_reports
+
+    formats = _formats(fmt)
+    reader = parse_audience(audience)
+    source = findings_path / "findings.json" if findings_path.is_dir() else findings_path
+    result = load_result(findings_path)
+    files = [f for f in formats if f in FILE_FORMATS]
+    as_file = output is not None and not Path(output).is_dir() and not output.endswith(("/", os.sep))
+    if as_file and len(files) > 1:
+        raise AuditorError(f"-o {output}: give a folder when writing several formats ({', '.join(files)})")
+    folder = Path(output) if output is not None and not as_file else source.parent
+    names = {files[0]: Path(output)} if as_file and output is not None and files else {}
+    for f in files:
+        target = names.get(f) or folder / file_name(reader, f)
+        if target.resolve() == source.resolve():
+            raise AuditorError(f"{target}: would overwrite the findings file being read; choose another -o")
+    written = write_reports(result, reader, files, folder, names=names)
+    if "table" in formats:
+        show_terminal(app, result, reader, ["table"], requested=True)
+    for target in written:
+        app.say(f"Wrote {target} ({_WROTE[reader.value]}, mode 0600).")
 
 
 @cli.group()

@@ -1,5 +1,8 @@
 """`auditor demo`: the whole flow on bundled made-up data, with a throwaway key.
 
+It ends with the two HTML reports a practice would produce each quarter: the
+therapist's private one and the de-identified one for compliance.
+
 The demo never touches the OS keyring: it makes a fresh key, writes it beside
 the outputs (clearly labelled), so the user can try the other commands on the
 demo files with --key-file.
@@ -11,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sample_data
+from reports.interface import Audience
+from reports.registry import write_reports
 
 from .clients import read_clients
 from .fileio import private_dir
@@ -40,11 +45,21 @@ def run_demo(app: "App", out: Path) -> None:
     app.say(f"1. Encoded {len(loaded.records)} sample clients from {sample_data.CLIENTS_CSV} "
             f"into {roster_path} (keyed encodings only, encrypted).")
     app.say(f"2. Auditing the sample Facebook, Instagram and newsletter exports in {sample_data.EXPORTS}\n")
-    run_audit(app, keys, roster_path, (str(sample_data.EXPORTS),), out, ["json", "table"], "possible", "US")
+    result = run_audit(app, keys, roster_path, (str(sample_data.EXPORTS),), out, ["json", "html", "table"],
+                       "possible", "US")
+    # The same result, re-rendered for the practice's compliance officer (no handles, names or scores).
+    write_reports(result, Audience.COMPLIANCE, ["html"], out)
+    therapist_html, compliance_html = out / "report-therapist.html", out / "report-compliance.html"
     app.say("\nFiles written (all 0600):")
-    for name in ("DEMO-ONLY-practice.key", "roster.enc", "findings.json"):
+    for name in ("DEMO-ONLY-practice.key", "roster.enc", "findings.json", therapist_html.name,
+                 compliance_html.name):
         app.say(f"  {out / name}")
+    app.say("\nReports (open in any browser; they work offline and load nothing):")
+    app.say(f"  yours, private:       {therapist_html.resolve().as_uri()}")
+    app.say(f"  for compliance:       {compliance_html.resolve().as_uri()}  (de-identified: no handles, "
+            "names or scores)")
     app.say("\nTry next, with the demo key:")
     app.say(f"  auditor --key-file {key_path} roster info {roster_path}")
     app.say(f"  auditor --key-file {key_path} roster resolve {sample_data.CLIENTS_CSV} --roster {roster_path} "
             "--format table")
+    app.say(f"  auditor report {out / 'findings.json'} --audience external --format html,md")

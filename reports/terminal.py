@@ -1,49 +1,91 @@
-"""The terminal summary of an audit: counts first, then the top findings.
+"""Terminal reports (rich tables, colour on a TTY), one renderer per audience.
 
-Shows client_ref, never a roster name; a connection is shown by its handle or,
-for name-only platforms, by masked initials and its place in the export.
+The therapist's is the summary `auditor audit` prints: inputs, counts, then
+the top findings with the therapist's own handles. The compliance and
+external ones print only what their views hold. All user text is escaped,
+so a display name like "[bold]" is printed as written.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-
+import abc
+import os
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-import os
-
-from auditor.findings import AuditResult, Finding, mask_email, mask_name
-from auditor.match import TIERS
-
-from .interface import Audience, Renderer
+from .interface import Audience, Renderer, ViewT
+from .suppress import ShownCount
+from .views import ComplianceView, ExternalView, ReportHeader, Tallies, TherapistView
 
 _MAX_IGNORED_SHOWN = 10
-_TIER_STYLE = {"confirmed": "bold red", "likely": "yellow", "possible": "cyan"}
+TIER_STYLE = {"confirmed": "bold red", "likely": "yellow", "possible": "cyan"}
+SEVERITY_STYLE = {"V": "bold white on red", "H": "bold red", "R": "yellow", "I": "cyan"}
 
 
-def who(finding: Finding) -> str:
-    """The therapist's own handle for the tie, or masked text plus where it sits in the export."""
-    conn = finding.connection
-    if conn.username:
-        return "@" + conn.username
-    if conn.profile_url:
-        return conn.profile_url
-    if conn.email:
-        return mask_email(conn.email)
-    place = os.path.basename(conn.source)
-    return f"{mask_name(conn.display_name)} {place}".strip()
+def _severity(code: str) -> str:
+    style = SEVERITY_STYLE.get(code)
+    return f"[{style}]{escape(code)}[/]" if style else escape(code)
 
 
-def short_evidence(finding: Finding) -> str:
-    """'e-mail; given name (nickname); surname' - the supporting evidence in a few words."""
-    parts = []
-    for e in finding.evidence:
-        if e.weight <= 0:
-            continue
-        parts.append(e.what if e.level in ("exact", "pattern") else f"{e.what} ({e.level})")
-    return "; ".join(parts)
+def _tier(tier: str) -> str:
+    style = TIER_STYLE.get(tier)
+    return f"[{style}]{escape(tier)}[/]" if style else escape(tier)
+
+
+class TerminalRenderer(Renderer[ViewT]):
+    """Prints to a rich Console; `render` gives the same as plain text (no colour)."""
+
+    format = "table"
+
+    def render(self, view: ViewT) -> str:
+        console = Console(record=True, width=120, force_terminal=False, color_system=None)
+        with console.capture():
+            self.show(view, console)
+        return console.export_text()
+
+    @abc.abstractmethod
+    def show(self, view: ViewT, console: Console) -> None:
+        """Print the report on `console` (colour when it is a terminal)."""
+
+
+def print_header(header: ReportHeader, console: Console, *, full: bool = True) -> None:
+    """Audience, banner, times, policy and thresholds: what every report states."""
+    console.print(f"[bold]{escape(header.title)}[/bold]")
+    console.print(f"[bold red]{escape(header.confidential)}[/bold red]")
+    policy = header.policy
+    console.print(f"audience {header.audience.value} \u00b7 audit run {escape(header.audit_generated_at)} \u00b7 "
+                  f"report made {escape(header.generated_at)}")
+    console.print(f"policy {escape(policy.preset)}; overrides: {escape(policy.overrides_text)} \u00b7 "
+                  f"match thresholds: {escape(header.thresholds_text)}")
+    if full:
+        console.print(f"[dim]edition: {escape(policy.edition)}[/dim]")
+        for warning in policy.warnings:
+            console.print(f"[yellow]policy warning: {escape(warning)}[/yellow]")
+
+
+def print_platform_inputs(header: ReportHeader, console: Console) -> None:
+    table = Table(title="Inputs read (counts per platform)", title_justify="left", show_edge=False)
+    for col in ("platform", "files", "records", "skipped"):
+        table.add_column(col, justify="left" if col == "platform" else "right")
+    for i in header.inputs:
+        table.add_row(escape(i.platform), f"{i.files:,}", f"{i.records:,}", f"{i.skipped:,}")
+    console.print(table)
+    console.print(f"{header.connections_read:,} connections checked.")
+
+
+def print_counts(tallies: Tallies, console: Console) -> None:
+    """Findings by severity (rows) and platform (columns)."""
+    table = Table(title="Findings by severity and platform", title_justify="left", show_edge=False)
+    platforms = [p for p, n in tallies.by_platform if n]
+    table.add_column("severity")
+    for p in platforms:
+        table.add_column(escape(p), justify="right")
+    table.add_column("total", justify="right")
+    per = dict(tallies.by_platform_severity)
+    for severity, total in tallies.by_severity:
+        table.add_row(_severity(severity), *(str(dict(per[p])[severity]) for p in platforms), str(total))
+    console.print(table)
 
 
 def _common_root(paths: list[str]) -> str:
@@ -54,60 +96,122 @@ def _common_root(paths: list[str]) -> str:
     return root if len(paths) > 1 else os.path.dirname(root)
 
 
-class TerminalSummary(Renderer):
+class TherapistTerminal(TerminalRenderer[TherapistView]):
+    """The audit's terminal summary for the therapist: handles shown, names masked."""
+
     audience = Audience.THERAPIST
 
     def __init__(self, top: int = 15):
         self.top = top
 
-    def render(self, result: AuditResult) -> str:
-        console = Console(record=True, width=120, force_terminal=False, color_system=None)
-        with console.capture():
-            self.show(result, console)
-        return console.export_text()
-
-    def show(self, result: AuditResult, console: Console) -> None:
-        root = _common_root([i.path for i in result.inputs])
+    def show(self, view: TherapistView, console: Console) -> None:
+        print_header(view.header, console, full=False)
+        root = _common_root([i.path for i in view.input_files])
         title = f"Inputs read (under {escape(root)})" if root else "Inputs read"
         inputs = Table(title=title, title_justify="left", show_edge=False)
         for col in ("file", "platform", "records", "skipped"):
-            inputs.add_column(col, justify="right" if col in ("records", "skipped") else "left",
-                              overflow="fold")
-        for i in result.inputs:
-            inputs.add_row(escape(os.path.relpath(i.path, root) if root else i.path), i.platform,
+            inputs.add_column(col, justify="right" if col in ("records", "skipped") else "left", overflow="fold")
+        for i in view.input_files:
+            inputs.add_row(escape(os.path.relpath(i.path, root) if root else i.path), escape(i.platform),
                            f"{i.records:,}", f"{i.skipped:,}")
         console.print(inputs)
-        if result.ignored:
-            console.print(f"[dim]Not read ({len(result.ignored)}):[/dim]")
-            for path, why in result.ignored[:_MAX_IGNORED_SHOWN]:
+        if view.ignored:
+            console.print(f"[dim]Not read ({len(view.ignored)}):[/dim]")
+            for path, why in view.ignored[:_MAX_IGNORED_SHOWN]:
                 shown = os.path.relpath(path, root) if root and path.startswith(root) else path
                 console.print(f"[dim]  {escape(shown)}: {escape(why)}[/dim]")
-            if len(result.ignored) > _MAX_IGNORED_SHOWN:
-                console.print(f"[dim]  ... and {len(result.ignored) - _MAX_IGNORED_SHOWN} more "
+            if len(view.ignored) > _MAX_IGNORED_SHOWN:
+                console.print(f"[dim]  ... and {len(view.ignored) - _MAX_IGNORED_SHOWN} more "
                               "(listed in findings.json)[/dim]")
-        console.print(f"\n{result.connections_read:,} connections checked against "
-                      f"{result.roster_clients:,} clients (roster key {result.roster_fingerprint}).")
-        if not result.findings:
+        console.print(f"\n{view.header.connections_read:,} connections checked against "
+                      f"{view.roster_clients:,} clients (roster key {escape(view.roster_fingerprint)}).")
+        if not view.findings:
             console.print("[green]No connection matches a client at the chosen tier.[/green]")
             return
-        counts = Table(title="Findings by tier and platform", title_justify="left", show_edge=False)
-        platforms = sorted({f.connection.platform for f in result.findings})
-        counts.add_column("tier")
-        for p in platforms:
-            counts.add_column(p, justify="right")
-        counts.add_column("total", justify="right")
-        by = Counter((f.tier, f.connection.platform) for f in result.findings)
-        for tier in TIERS:
-            row = [by[(tier, p)] for p in platforms]
-            if sum(row):
-                counts.add_row(f"[{_TIER_STYLE[tier]}]{tier}[/]", *map(str, row), str(sum(row)))
-        console.print(counts)
-        top = Table(title=f"Top findings (of {len(result.findings)})", title_justify="left", show_edge=False)
+        self._tiers(view, console)
+        top = Table(title=f"Top findings (of {len(view.findings)})", title_justify="left", show_edge=False)
         for col in ("client", "tier", "score", "sev", "tie", "connection", "evidence"):
             top.add_column(col, overflow="fold", no_wrap=col in ("client", "score", "sev"))
-        for f in result.findings[: self.top]:
+        for f in view.findings[: self.top]:
             flag = "\n[magenta]ambiguous[/]" if f.ambiguous else ""
-            severity = f.ruling.severity if f.ruling else ""
-            top.add_row(f.client_ref, f"[{_TIER_STYLE[f.tier]}]{f.tier}[/]{flag}", f"{f.score:.2f}", severity,
-                        f"{f.connection.platform} {f.connection.relation}", escape(who(f)), short_evidence(f))
+            top.add_row(escape(f.client_ref), _tier(f.tier) + flag, f"{f.score:.2f}", _severity(f.severity),
+                        escape(f"{f.connection.platform} {f.connection.relation}"), escape(f.connection.who),
+                        escape(f.evidence_text))
         console.print(top)
+
+    @staticmethod
+    def _tiers(view: TherapistView, console: Console) -> None:
+        counts = Table(title="Findings by tier and platform", title_justify="left", show_edge=False)
+        platforms = sorted({f.connection.platform for f in view.findings})
+        counts.add_column("tier")
+        for p in platforms:
+            counts.add_column(escape(p), justify="right")
+        counts.add_column("total", justify="right")
+        by: dict[tuple[str, str], int] = {}
+        for f in view.findings:
+            by[(f.tier, f.connection.platform)] = by.get((f.tier, f.connection.platform), 0) + 1
+        for tier, _ in view.tallies.by_tier:
+            row = [by.get((tier, p), 0) for p in platforms]
+            if sum(row):
+                counts.add_row(_tier(tier), *map(str, row), str(sum(row)))
+        console.print(counts)
+
+
+#: the name `auditor audit` has always used for the therapist's summary
+TerminalSummary = TherapistTerminal
+
+
+class ComplianceTerminal(TerminalRenderer[ComplianceView]):
+    """De-identified findings on screen: pseudonyms, severities, rules; no handles, no scores."""
+
+    audience = Audience.COMPLIANCE
+
+    def __init__(self, top: int | None = None):
+        self.top = top
+
+    def show(self, view: ComplianceView, console: Console) -> None:
+        print_header(view.header, console)
+        print_platform_inputs(view.header, console)
+        console.print(f"Roster: {view.roster_clients:,} clients (key {escape(view.roster_fingerprint)}).")
+        if not view.findings:
+            console.print("[green]No findings.[/green]")
+            return
+        print_counts(view.tallies, console)
+        rows = view.findings if self.top is None else view.findings[: self.top]
+        more = "" if len(rows) == len(view.findings) else f", first {len(rows)}"
+        table = Table(title=f"Findings ({len(view.findings)}{more})", title_justify="left", show_edge=False)
+        for col in ("finding", "client", "sev", "category", "tie", "status", "tier", "rule", "action"):
+            table.add_column(col, overflow="fold", no_wrap=col in ("finding", "client", "sev"))
+        for f in rows:
+            status = f.client_status + (f" ({f.since_end})" if f.since_end else "")
+            tier = _tier(f.tier) + ("\n[magenta]ambiguous[/]" if f.ambiguous else "")
+            table.add_row(escape(f.finding_id), escape(f.client_ref), _severity(f.severity), escape(f.category),
+                          escape(f"{f.platform} {f.direction or f.relation}"), escape(status), tier,
+                          escape(f"{f.rule} ({', '.join(f.sections)})" if f.sections else f.rule),
+                          escape(f.action))
+        console.print(table)
+
+
+def _shown(count: ShownCount) -> str:
+    return f"[dim]{escape(count.text)}[/dim]" if count.hidden else escape(count.text)
+
+
+class ExternalTerminal(TerminalRenderer[ExternalView]):
+    """Counts only, small ones suppressed."""
+
+    audience = Audience.EXTERNAL
+
+    def show(self, view: ExternalView, console: Console) -> None:
+        print_header(view.header, console)
+        print_platform_inputs(view.header, console)
+        console.print(f"Findings in total: {_shown(view.total)}")
+        for title, rows in (("by severity", view.by_severity), ("by match tier", view.by_tier),
+                            ("by platform", view.by_platform), ("by category", view.by_category)):
+            table = Table(title=f"Findings {title}", title_justify="left", show_edge=False)
+            table.add_column(title.split()[-1])
+            table.add_column("findings", justify="right")
+            for key, count in rows:
+                label = _severity(key) if title == "by severity" else escape(key)
+                table.add_row(label, _shown(count))
+            console.print(table)
+
