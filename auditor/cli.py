@@ -23,7 +23,6 @@ from . import keys as keymod
 from .cli_connections import connections, token
 from .cli_policy import policy
 from .errors import AuditorError
-from .fileio import private_dir, write_private
 
 PLATFORM_HELP = "Prefix 'facebook:', 'instagram:', ... to insist on a platform."
 
@@ -293,6 +292,12 @@ def _formats(value: str) -> list[str]:
     return parse_formats(value)
 
 
+def say_path(app: App, text: str) -> None:
+    """A status line holding a path or file:// address, never wrapped, so it can be copied whole."""
+    if not app.quiet:
+        app.err.print(text, markup=False, soft_wrap=True)
+
+
 def show_terminal(app: App, result, audience, formats: list[str], *, requested: bool = False) -> None:
     """The terminal report for `audience`: a short one always, the long one with 'table'.
 
@@ -330,7 +335,7 @@ def run_audit(app: App, keys, roster_path: Path, connections: tuple[str, ...], o
     written = write_reports(result, reader, formats, out)
     show_terminal(app, result, reader, formats)
     for target in written:
-        app.say(f"Wrote {target} ({_WROTE[reader.value]}, mode 0600).")
+        say_path(app, f"Wrote {target} ({_WROTE[reader.value]}, mode 0600).")
     return result
 
 
@@ -402,7 +407,7 @@ def report(app: App, findings_path: Path, audience: str, fmt: str, output: str |
     if "table" in formats:
         show_terminal(app, result, reader, ["table"], requested=True)
     for target in written:
-        app.say(f"Wrote {target} ({_WROTE[reader.value]}, mode 0600).")
+        say_path(app, f"Wrote {target} ({_WROTE[reader.value]}, mode 0600).")
 
 
 @cli.group()
@@ -420,7 +425,8 @@ def findings() -> None:
 def findings_show(app: App, findings_path: Path, reveal: bool, min_tier: str) -> None:
     """List the findings of DIR/findings.json; with --reveal, name the connection in clear."""
     from .match import TIERS
-    from .reveal import load_findings, reveal as reveal_sources
+    from .reveal import load_findings
+    from .reveal import reveal as reveal_sources
 
     document = load_findings(findings_path)
     allowed = TIERS[: TIERS.index(min_tier) + 1]

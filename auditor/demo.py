@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 DEMO_PRACTICE = "demo-only"
 
 
-def run_demo(app: "App", out: Path) -> None:
-    from .cli import run_audit
+def run_demo(app: App, out: Path) -> None:
+    from .cli import run_audit, say_path
 
     out = private_dir(out)
     key = PracticeKey(new_secret(), "throwaway demo key")
@@ -53,13 +53,13 @@ def run_demo(app: "App", out: Path) -> None:
     app.say("\nFiles written (all 0600):")
     for name in ("DEMO-ONLY-practice.key", "roster.enc", "findings.json", therapist_html.name,
                  compliance_html.name):
-        app.say(f"  {out / name}")
+        say_path(app, f"  {out / name}")
     app.say("\nReports (open in any browser; they work offline and load nothing):")
-    app.say(f"  yours, private:       {therapist_html.resolve().as_uri()}")
-    app.say(f"  for compliance:       {compliance_html.resolve().as_uri()}  (de-identified: no handles, "
-            "names or scores)")
+    say_path(app, f"  yours, private:  {therapist_html.resolve().as_uri()}")
+    say_path(app, f"  for compliance:  {compliance_html.resolve().as_uri()}")
+    app.say("                   (de-identified: no handles, names or scores)")
     app.say("\nTry next, with the demo key:")
-    app.say(f"  auditor --key-file {key_path} roster info {roster_path}")
-    app.say(f"  auditor --key-file {key_path} roster resolve {sample_data.CLIENTS_CSV} --roster {roster_path} "
-            "--format table")
-    app.say(f"  auditor report {out / 'findings.json'} --audience external --format html,md")
+    say_path(app, f"  auditor --key-file {key_path} roster info {roster_path}")
+    say_path(app, f"  auditor --key-file {key_path} roster resolve {sample_data.CLIENTS_CSV} "
+                  f"--roster {roster_path} --format table")
+    say_path(app, f"  auditor report {out / 'findings.json'} --audience external --format html,md")

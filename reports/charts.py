@@ -8,8 +8,8 @@ escaped; counts an external reader may not see arrive here only as text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from markupsafe import Markup, escape
 
@@ -81,7 +81,7 @@ def stacked_bars(title: str, rows: Sequence[tuple[str, Sequence[Segment]]]) -> M
 
 def suppressed_bars(title: str, rows: Sequence[tuple[str, ShownCount]], threshold: int) -> Markup:
     """Bars for counts that may be suppressed: a '<N' count is a dashed box up to N, never a length."""
-    top = max([c.value or 0 for _, c in rows] + [threshold]) or 1
+    top = max([c.value or 0 for _, c in rows] + [2 * threshold]) or 1   # a "<N" box never fills the width
     body = []      # the hatch pattern for withheld counts is defined once in the page (HATCH_DEFS)
     for i, (label, count) in enumerate(rows):
         y = i * ROW_H

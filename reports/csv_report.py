@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import astuple, fields
-from typing import Iterable, Sequence
 
 from .interface import Audience, Renderer
-from .views import ComplianceFinding, ComplianceView, ExternalView, ReportHeader, TherapistView
+from .views import (
+    ComplianceFinding,
+    ComplianceView,
+    ExternalView,
+    ReportHeader,
+    TherapistView,
+)
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 

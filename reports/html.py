@@ -24,7 +24,14 @@ from auditor.presets import SEVERITY_TEXT
 from . import charts
 from .html_assets import CSS, JS
 from .interface import Audience, Renderer
-from .views import SEVERITY_ORDER, UNRATED, ComplianceView, ExternalView, Tallies, TherapistView
+from .views import (
+    SEVERITY_ORDER,
+    UNRATED,
+    ComplianceView,
+    ExternalView,
+    Tallies,
+    TherapistView,
+)
 
 LEGEND = {**SEVERITY_TEXT, UNRATED: "not rated (audit made before practice policies)"}
 

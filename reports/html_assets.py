@@ -37,6 +37,7 @@ th[aria-sort="descending"] button::after { content: " \\25BC"; }
 .findings td { font-size: 13px; }
 .findings code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
 .wrap { overflow-wrap: anywhere; }
+.id { white-space: nowrap; }
 .sev { display: inline-block; min-width: 22px; padding: 0 6px; border-radius: 4px; color: #fff;
        font-weight: 700; text-align: center; }
 .sev-V { background: var(--V); fill: var(--V); }
@@ -49,7 +50,9 @@ th[aria-sort="descending"] button::after { content: " \\25BC"; }
 .note { color: var(--muted); font-size: 12px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px 32px; }
 .chart { max-width: 680px; display: block; }
-.chart text { font-size: 13px; fill: var(--ink); }
+.chart text { font-size: 16px; fill: var(--ink); }
+figure { margin: 8px 0; }
+figcaption { font-weight: 600; margin-bottom: 4px; }
 .chart .empty { fill: var(--soft); stroke: var(--line); }
 .chart .bar { fill: #475569; }
 .chart .small { fill: none; stroke: var(--muted); stroke-dasharray: 4 3; }

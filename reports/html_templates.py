@@ -79,8 +79,8 @@ FINDINGS_MACROS = """
 <span id="filter-count" class="muted" aria-live="polite"></span>
 </div>
 {%- endmacro %}
-{% macro sortable(label, number=False) -%}
-<th{% if number %} class="num" data-type="number"{% endif %}><button type="button">{{ label }}</button></th>
+{% macro sortable(label, number=False, right=False) -%}
+<th{% if right %} class="num"{% endif %}{% if number %} data-type="number"{% endif %}><button type="button">{{ label }}</button></th>
 {%- endmacro %}
 """
 
@@ -104,11 +104,11 @@ THERAPIST = """{% extends "base.html" %}
 <p class="note">Display names and e-mails are masked as in findings.json; run <code>auditor findings show DIR --reveal</code> to see them in clear on screen.</p>
 {{ controls(severities, legend) }}
 <table class="findings" id="findings">
-<thead><tr>{{ sortable("Finding") }}{{ sortable("Client") }}{{ sortable("Sev", True) }}{{ sortable("Tier", True) }}{{ sortable("Score", True) }}{{ sortable("Tie") }}{{ sortable("Connection") }}{{ sortable("Where") }}{{ sortable("Evidence") }}{{ sortable("Category") }}{{ sortable("Rule") }}{{ sortable("Action") }}</tr></thead>
+<thead><tr>{{ sortable("Finding") }}{{ sortable("Client") }}{{ sortable("Sev", True) }}{{ sortable("Tier", True) }}{{ sortable("Score", True, True) }}{{ sortable("Tie") }}{{ sortable("Connection") }}{{ sortable("Where") }}{{ sortable("Evidence") }}{{ sortable("Category") }}{{ sortable("Rule") }}{{ sortable("Action") }}</tr></thead>
 <tbody>
 {% for f in v.findings %}{% set r = f.ruling %}<tr data-severity="{{ f.severity }}" data-tier="{{ f.tier }}">
-<td class="mono">{{ f.finding_id }}</td>
-<td class="mono">{{ f.client_ref }}</td>
+<td class="mono id">{{ f.finding_id }}</td>
+<td class="mono id">{{ f.client_ref }}</td>
 <td data-sort="{{ rank(f.severity) }}"><span class="sev sev-{{ f.severity }}" title="{{ legend.get(f.severity, '') }}">{{ f.severity }}</span></td>
 <td data-sort="{{ tier_rank(f.tier) }}" class="tier-{{ f.tier }}">{{ f.tier }}{% if f.ambiguous %}<br><span class="flag">ambiguous</span>{% endif %}</td>
 <td class="num" data-sort="{{ '%.4f' % f.score }}">{{ "%.2f" % f.score }}</td>
@@ -118,7 +118,7 @@ THERAPIST = """{% extends "base.html" %}
 <td>{{ f.evidence_text }}{% if f.evidence %}<details><summary class="note">why</summary><ul>{% for e in f.evidence %}<li>{{ e.text }} ({{ "%+.1f" % e.weight }})</li>{% endfor %}</ul></details>{% endif %}</td>
 <td>{% if r %}{{ r.category }}<br><span class="note">{{ r.client_status }}{% if r.since_end %}, ended {{ r.since_end }}{% endif %}</span>{% endif %}</td>
 <td>{% if r %}<span class="mono">{{ r.rule }}</span><br><span class="note">{{ r.sections | join(", ") }}</span>{% endif %}</td>
-<td>{% if r %}{{ r.action_text }}{% for n in r.notes %}<br><span class="note">{{ n }}</span>{% endfor %}{% endif %}</td>
+<td>{% if r %}{{ r.action_text }}{% if r.notes %}<details><summary class="note">notes ({{ r.notes | length }})</summary><ul class="note">{% for n in r.notes %}<li>{{ n }}</li>{% endfor %}</ul></details>{% endif %}{% endif %}</td>
 </tr>
 {% endfor %}</tbody>
 </table>
@@ -142,8 +142,8 @@ COMPLIANCE = """{% extends "base.html" %}
 <thead><tr>{{ sortable("Finding") }}{{ sortable("Client") }}{{ sortable("Sev", True) }}{{ sortable("Category") }}{{ sortable("Tie") }}{{ sortable("Client status") }}{{ sortable("Tier", True) }}{{ sortable("Rule") }}{{ sortable("Sections") }}{{ sortable("Action") }}</tr></thead>
 <tbody>
 {% for f in v.findings %}<tr data-severity="{{ f.severity }}" data-tier="{{ f.tier }}">
-<td class="mono">{{ f.finding_id }}</td>
-<td class="mono">{{ f.client_ref }}</td>
+<td class="mono id">{{ f.finding_id }}</td>
+<td class="mono id">{{ f.client_ref }}</td>
 <td data-sort="{{ rank(f.severity) }}"><span class="sev sev-{{ f.severity }}" title="{{ legend.get(f.severity, '') }}">{{ f.severity }}</span></td>
 <td>{{ f.category }}</td>
 <td>{{ f.platform }} {{ f.relation }}{% if f.direction %}<br><span class="note">{{ f.direction }}</span>{% endif %}</td>

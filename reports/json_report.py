@@ -18,7 +18,14 @@ from auditor.findings import SCHEMA
 from .interface import Audience, Renderer
 from .load import COMPLIANCE_SCHEMA, SUMMARY_SCHEMA
 from .suppress import ShownCount
-from .views import ComplianceView, ExternalView, ReportHeader, Tally, TherapistFinding, TherapistView
+from .views import (
+    ComplianceView,
+    ExternalView,
+    ReportHeader,
+    Tally,
+    TherapistFinding,
+    TherapistView,
+)
 
 
 def _dump(document: dict[str, Any]) -> str:
@@ -117,7 +124,7 @@ class SummaryJson(Renderer[ExternalView]):
 
     def render(self, view: ExternalView) -> str:
         header = view.header
-        table = lambda rows: {key: _shown(count) for key, count in rows}  # noqa: E731
+        table = lambda rows: {key: _shown(count) for key, count in rows}
         return _dump({
             "schema": SUMMARY_SCHEMA,
             "audience": header.audience.value,

@@ -7,7 +7,7 @@ raw HTML through, and a display name may hold `|`, `*`, `<script>` or a link.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from .interface import Audience, Renderer
 from .suppress import ShownCount

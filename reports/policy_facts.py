@@ -10,8 +10,8 @@ are kept apart: only the therapist's reports print them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 DEFAULT_SMALL_COUNT = 11      # Policy's default, for audits recorded before policies existed
 _BELOW = re.compile(r"below (\d+)")

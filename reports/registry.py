@@ -8,8 +8,8 @@ practice data, and a failed run must not leave half a report behind.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from auditor.fileio import private_dir, write_private
 from auditor.findings import AuditResult

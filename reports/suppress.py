@@ -11,8 +11,8 @@ it is shown, the count leave this module: a suppressed count is not kept.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 WITHHELD = "withheld"
 

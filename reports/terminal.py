@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import os
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table

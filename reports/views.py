@@ -21,9 +21,9 @@ Renderers receive a view, never the AuditResult.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, Mapping, Union
+from datetime import UTC, datetime
 
 from auditor.findings import AuditResult, Finding, connection_block
 from auditor.match import TIERS
@@ -239,13 +239,13 @@ class ExternalView:
     by_category: ShownTally
 
 
-View = Union[TherapistView, ComplianceView, ExternalView]
+View = TherapistView | ComplianceView | ExternalView
 
 
 # -- builders ----------------------------------------------------------------------
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _header(result: AuditResult, audience: Audience, now: str | None) -> ReportHeader:
