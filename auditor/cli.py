@@ -425,10 +425,11 @@ def findings() -> None:
 def findings_show(app: App, findings_path: Path, reveal: bool, min_tier: str) -> None:
     """List the findings of DIR/findings.json; with --reveal, name the connection in clear."""
     from .match import TIERS
-    from .reveal import load_findings
+    from reports.load import read_document
+
     from .reveal import reveal as reveal_sources
 
-    document = load_findings(findings_path)
+    document = read_document(findings_path)
     allowed = TIERS[: TIERS.index(min_tier) + 1]
     chosen = [f for f in document["findings"] if f["tier"] in allowed]
     clear = reveal_sources(chosen) if reveal else {}

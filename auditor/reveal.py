@@ -1,4 +1,4 @@
-"""Read findings.json back, and (on request) show connections in clear from the exports.
+"""Show the connections behind findings in clear, re-read from the exports, on request.
 
 findings.json masks display names and e-mails. `auditor findings show --reveal`
 re-reads each finding's own export file and prints the clear text on the
@@ -7,31 +7,11 @@ therapist's screen; nothing is written.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from connectors.interface import Connection, ConnectorError, InputFile
 from connectors.registry import Registry
-
-from .errors import AuditorError
-from .findings import SCHEMA
-
-
-def load_findings(path: Path) -> dict[str, Any]:
-    """findings.json (or a folder holding one), checked for its schema."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / "findings.json"
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AuditorError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise AuditorError(f"{path}: not a findings file ({exc})") from None
-    if not isinstance(document, dict) or document.get("schema") != SCHEMA:
-        raise AuditorError(f"{path}: not a {SCHEMA} file")
-    return document
 
 
 def source_file(source: str) -> str:
