@@ -128,4 +128,6 @@ class Auditor:
             roster_fingerprint=self.keys.fingerprint, roster_clients=roster.size,
             inputs=inputs, ignored=ignored, findings=findings, connections_read=len(connections),
             policy=policy.describe(), policy_warnings=policy.warnings(),
-            thresholds={"likely": matcher.settings.likely, "possible": matcher.settings.possible})
+            thresholds={"likely": matcher.settings.likely, "possible": matcher.settings.possible},
+            platforms_read=sorted({c.platform for c in connections} | {i.platform for i in inputs
+                                                                        if i.platform != "mixed"}))

@@ -23,6 +23,11 @@ from . import keys as keymod
 from .cli_connections import connections, token
 from .cli_policy import policy
 from .errors import AuditorError
+from .history.location import store_path
+
+store_option = click.option(
+    "--store", type=click.Path(dir_okay=False, path_type=Path), envvar="AUDITOR_STORE",
+    help="History store (SQLite); default: one per practice in your user data folder.")
 
 PLATFORM_HELP = "Prefix 'facebook:', 'instagram:', ... to insist on a platform."
 
@@ -316,10 +321,31 @@ def show_terminal(app: App, result, audience, formats: list[str], *, requested: 
     printer.show(build_view(result, audience), app.out)
 
 
+def record_history(app: App, keys, result, store: Path | None, *, kind: str = "audit", scope: str = "") -> None:
+    """Add the run to the history store (one transaction) and attach what changed to the result."""
+    import json
+
+    from reports.interface import Audience
+    from reports.json_report import FindingsJson
+    from reports.views import build_view
+
+    from .history import open_store
+
+    if store is None:
+        return
+    document = json.loads(FindingsJson().render(build_view(result, Audience.THERAPIST)))
+    with open_store(store, keys) as history:
+        result.changes = history.record_run(result, document, kind=kind, scope=scope)
+
+
 def run_audit(app: App, keys, roster_path: Path, connections: tuple[str, ...], out: Path,
               formats: list[str], min_tier: str, region: str, policy_path: Path | None = None,
-              audience: str = "therapist"):
-    """Shared by `audit` and `demo`: run the audit, write the reports, print the summary; returns the result."""
+              audience: str = "therapist", store: Path | None = None):
+    """Shared by `audit` and `demo`: run the audit, record it, write the reports, print the summary.
+
+    The history store is written before the reports, in one transaction: a run
+    killed half-way leaves the store and the earlier reports as they were.
+    """
     from reports.registry import parse_audience, write_reports
 
     from .audit import AuditOptions, Auditor
@@ -332,7 +358,11 @@ def run_audit(app: App, keys, roster_path: Path, connections: tuple[str, ...], o
     with app.progress("reading connection exports") as update:
         options = AuditOptions(min_tier=min_tier, region=region, policy=policy)
         result = Auditor(keys, options, progress=update).run(encoded, connections)
+        update("recording the run in the history store")
+        record_history(app, keys, result, store)
     written = write_reports(result, reader, formats, out)
+    if result.changes is not None and not app.quiet:
+        app.say(result.changes.headline())
     show_terminal(app, result, reader, formats)
     for target in written:
         say_path(app, f"Wrote {target} ({_WROTE[reader.value]}, mode 0600).")
@@ -361,13 +391,21 @@ _audience_option = click.option(
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Practice policy file (auditor policy init); default: the ACA 2014 preset.")
 @_region_option
+@store_option
+@click.option("--no-store", is_flag=True, help="Do not record this run in the history store.")
 @click.pass_obj
 def audit(app: App, roster_path: Path, connections: tuple[str, ...], out: Path, fmt: str, audience: str,
-          min_tier: str, region: str, policy_path: Path | None) -> None:
-    """Find clients among your connections and write a private list of findings."""
+          min_tier: str, region: str, policy_path: Path | None, store: Path | None, no_store: bool) -> None:
+    """Find clients among your connections and write a private list of findings.
+
+    Each run is recorded in the history store, compared with the last one
+    (new, gone, regressed, acceptance expired), and the summary leads with
+    what changed.
+    """
     formats = _formats(fmt)
+    history = None if no_store else store_path(store, app.practice)
     run_audit(app, app.key().subkeys(), roster_path, connections, out, formats, min_tier, region,
-              policy_path, audience)
+              policy_path, audience, store=history)
 
 
 @cli.command("report")

@@ -19,7 +19,8 @@ from reports.registry import write_reports
 
 from .clients import read_clients
 from .fileio import private_dir
-from .keys import PracticeKey, new_secret, write_key_file
+from .errors import AuditorError
+from .keys import PracticeKey, new_secret, read_key_file, write_key_file
 from .roster import encode_roster, save_roster
 
 if TYPE_CHECKING:
@@ -28,14 +29,24 @@ if TYPE_CHECKING:
 DEMO_PRACTICE = "demo-only"
 
 
+def _demo_key(key_path: Path, history: Path) -> PracticeKey:
+    """The demo folder's own key: made on the first run, reused after, so a second run shows a diff."""
+    try:
+        return PracticeKey(read_key_file(key_path), "throwaway demo key")
+    except AuditorError:
+        key = PracticeKey(new_secret(), "throwaway demo key")
+        history.unlink(missing_ok=True)          # a demo history under a lost key is unreadable anyway
+        write_key_file(key_path, key, DEMO_PRACTICE)
+        return key
+
+
 def run_demo(app: App, out: Path) -> None:
     from .cli import run_audit, say_path
 
     out = private_dir(out)
-    key = PracticeKey(new_secret(), "throwaway demo key")
-    keys = key.subkeys()
     key_path = out / "DEMO-ONLY-practice.key"
-    write_key_file(key_path, key, DEMO_PRACTICE)
+    key = _demo_key(key_path, out / "history.sqlite")
+    keys = key.subkeys()
     app.say("[bold]connection-auditor demo[/bold]: made-up people, throwaway DEMO-ONLY key "
             f"(fingerprint {keys.fingerprint}); your keyring is not touched.\n", markup=True)
 
@@ -46,13 +57,13 @@ def run_demo(app: App, out: Path) -> None:
             f"into {roster_path} (keyed encodings only, encrypted).")
     app.say(f"2. Auditing the sample Facebook, Instagram and newsletter exports in {sample_data.EXPORTS}\n")
     result = run_audit(app, keys, roster_path, (str(sample_data.EXPORTS),), out, ["json", "html", "table"],
-                       "possible", "US")
+                       "possible", "US", store=out / "history.sqlite")
     # The same result, re-rendered for the practice's compliance officer (no handles, names or scores).
     write_reports(result, Audience.COMPLIANCE, ["html"], out)
     therapist_html, compliance_html = out / "report-therapist.html", out / "report-compliance.html"
     app.say("\nFiles written (all 0600):")
     for name in ("DEMO-ONLY-practice.key", "roster.enc", "findings.json", therapist_html.name,
-                 compliance_html.name):
+                 compliance_html.name, "history.sqlite"):
         say_path(app, f"  {out / name}")
     app.say("\nReports (open in any browser; they work offline and load nothing):")
     say_path(app, f"  yours, private:  {therapist_html.resolve().as_uri()}")

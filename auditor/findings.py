@@ -20,6 +20,7 @@ from .normalize import canonical_email, canonical_handle, clean_name, handle_fro
 from .roster import pseudonym
 
 if TYPE_CHECKING:
+    from .history.changes import RunChanges
     from .policy import Ruling
 
 SCHEMA = "connection-auditor/findings@1"
@@ -61,6 +62,8 @@ class AuditResult:
     policy: list[str] = field(default_factory=list)          # preset, edition, overrides, in words
     policy_warnings: list[str] = field(default_factory=list)
     thresholds: dict[str, float] = field(default_factory=dict)
+    platforms_read: list[str] = field(default_factory=list)  # what was audited: findings elsewhere are not "gone"
+    changes: "RunChanges | None" = None                      # set once the run is recorded in the history store
 
 
 def mask_name(text: str) -> str:

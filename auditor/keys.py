@@ -50,6 +50,8 @@ class SubKeys:
     files: bytes        # AEAD key for encrypted files
     pseudonyms: bytes   # client_ref, clinician refs, finding ids
     fingerprint: str    # shows which key a file was written under; reveals nothing
+    history: bytes = b""   # AEAD key for the history store's sensitive columns
+    log: bytes = b""       # HMAC key of the hash-chained audit log and row seals
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,8 @@ class PracticeKey:
             files=derive(self.secret, "file-encryption"),
             pseudonyms=derive(self.secret, "pseudonyms"),
             fingerprint="-".join(fp[i:i + 4] for i in range(0, 16, 4)),
+            history=derive(self.secret, "history-store"),
+            log=derive(self.secret, "audit-log"),
         )
 
     def hex(self) -> str:

@@ -34,10 +34,12 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
 
 @pytest.fixture(autouse=True)
-def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
-    """Every test gets a fresh in-memory keyring and no AUDITOR_* settings from the shell."""
-    for name in ("AUDITOR_KEY", "AUDITOR_KEY_FILE", "AUDITOR_PRACTICE"):
+def memory_keyring(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> MemoryKeyring:
+    """Every test gets a fresh in-memory keyring, no AUDITOR_* settings from the shell, and a
+    throwaway data folder, so no history store is ever written to the developer's own."""
+    for name in ("AUDITOR_KEY", "AUDITOR_KEY_FILE", "AUDITOR_PRACTICE", "AUDITOR_STORE"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
     previous = keyring.get_keyring()
     ring = MemoryKeyring()
     keyring.set_keyring(ring)
