@@ -21,7 +21,10 @@ from connectors.interface import ConnectorError
 from . import __version__
 from . import keys as keymod
 from .cli_connections import connections, token
+from .cli_findings import findings
+from .cli_log import log
 from .cli_policy import policy
+from .cli_practice import connections_encode, findings_import, practice
 from .errors import AuditorError
 from .history.location import store_path
 
@@ -107,6 +110,11 @@ def cli(ctx: click.Context, practice: str, key_file: Path | None, quiet: bool) -
 cli.add_command(token)
 cli.add_command(connections)
 cli.add_command(policy)
+cli.add_command(findings)
+cli.add_command(log)
+cli.add_command(practice)
+connections.add_command(connections_encode)
+findings.add_command(findings_import)
 
 
 # -- keys ---------------------------------------------------------------------
@@ -446,49 +454,6 @@ def report(app: App, findings_path: Path, audience: str, fmt: str, output: str |
         show_terminal(app, result, reader, ["table"], requested=True)
     for target in written:
         say_path(app, f"Wrote {target} ({_WROTE[reader.value]}, mode 0600).")
-
-
-@cli.group()
-def findings() -> None:
-    """Look at the findings of an audit."""
-
-
-@findings.command("show")
-@click.argument("findings_path", metavar="DIR_OR_FILE", type=click.Path(path_type=Path))
-@click.option("--reveal", is_flag=True,
-              help="Re-read each export and show display names and e-mails in clear, on screen only.")
-@click.option("--min-tier", type=click.Choice(["confirmed", "likely", "possible"]), default="possible",
-              show_default=True)
-@click.pass_obj
-def findings_show(app: App, findings_path: Path, reveal: bool, min_tier: str) -> None:
-    """List the findings of DIR/findings.json; with --reveal, name the connection in clear."""
-    from .match import TIERS
-    from reports.load import read_document
-
-    from .reveal import reveal as reveal_sources
-
-    document = read_document(findings_path)
-    allowed = TIERS[: TIERS.index(min_tier) + 1]
-    chosen = [f for f in document["findings"] if f["tier"] in allowed]
-    clear = reveal_sources(chosen) if reveal else {}
-    table = Table("finding", "client", "tier", "tie", "connection", "where")
-    table.columns[-1].overflow = "fold"
-    for f in chosen:
-        conn = f["connection"]
-        shown = clear.get(conn["source"]) if reveal else None
-        if reveal and shown is None:
-            label = "(export changed or moved: cannot reveal)"
-        elif shown is not None:
-            label = " ".join(filter(None, [shown.display_name, shown.username and "@" + shown.username,
-                                           shown.email]))
-        else:
-            label = " ".join(filter(None, [conn["display_name"], conn["username"] and "@" + conn["username"],
-                                           conn["email"]]))
-        table.add_row(f["finding_id"], f["client_ref"], f["tier"] + (" (ambiguous)" if f["ambiguous"] else ""),
-                      f"{conn['platform']} {conn['relation']}", escape(label), escape(Path(conn["source"]).name))
-    app.out.print(table)
-    if reveal:
-        app.say("Shown in clear on screen only; nothing was written.")
 
 
 @cli.command()
