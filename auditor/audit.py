@@ -103,7 +103,7 @@ class Auditor:
         # Connection tokens that no client has can never match: keep only the roster's.
         encoder = Encoder(self.keys, self.encoder.names, vocabulary=frozenset(roster.tokens["token"].tolist()))
         encoded = encode_connections(encoder, connections, self.options.region)
-        self.progress(f"matching against {roster.size:,} clients")
+        self.progress(f"matching against {roster.clients:,} clients")
         matcher = Matcher(self.options.settings)
         matches = matcher.match(roster, encoded)
         policy = self.options.policy or default_policy()
@@ -125,7 +125,7 @@ class Auditor:
                 findings.append(finding)
         return AuditResult(
             generated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-            roster_fingerprint=self.keys.fingerprint, roster_clients=roster.size,
+            roster_fingerprint=self.keys.fingerprint, roster_clients=roster.clients,
             inputs=inputs, ignored=ignored, findings=findings, connections_read=len(connections),
             policy=policy.describe(), policy_warnings=policy.warnings(),
             thresholds={"likely": matcher.settings.likely, "possible": matcher.settings.possible},

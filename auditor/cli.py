@@ -231,8 +231,9 @@ def roster_encode(app: App, clients_csv: Path, output: Path, mappings: tuple[str
     for line in loaded.skipped:
         app.say(f"Skipped {clients_csv}, {line}")
     counts = header["counts"]
+    family = f"; {counts['associated']} associated persons" if counts.get("associated") else ""
     app.say(f"Wrote {output}: {counts['clients']} clients ({counts['current']} current, "
-            f"{counts['former']} former), key {keys.fingerprint}.")
+            f"{counts['former']} former{family}), key {keys.fingerprint}.")
 
 
 @roster.command("resolve")
@@ -287,7 +288,7 @@ def roster_info_cmd(app: App, roster_path: Path) -> None:
     app.show(f"format:          connection-auditor {header.get('kind')} v{header.get('version')}")
     app.show(f"key fingerprint: {header.get('key_fingerprint')}")
     app.show(f"created:         {header.get('created_at')}")
-    for name in ("clients", "current", "former", "status_unknown", "clinicians", "tokens"):
+    for name in ("clients", "current", "former", "status_unknown", "associated", "clinicians", "tokens"):
         if name in counts:
             app.show(f"{name + ':':<16} {counts[name]:,}")
     if header.get("columns_used"):

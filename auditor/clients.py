@@ -19,7 +19,7 @@ from .errors import AuditorError
 from .normalize import canonical_email, canonical_handle, canonical_phone, handle_from_url, split_words
 
 FIELDS = ("client_id", "first_name", "last_name", "full_name", "preferred_name", "other_names",
-          "email", "phone", "handles", "status", "end_date", "clinician")
+          "email", "phone", "handles", "status", "end_date", "clinician", "associated")
 
 _ALIASES = {
     "client_id": "clientid id clientnumber clientno patientid patientnumber mrn recordnumber "
@@ -38,9 +38,12 @@ _ALIASES = {
     "end_date": "enddate dischargedate dischargedon terminationdate closeddate closedate "
                 "dateclosed lastsessiondate lastsession lastvisit",
     "clinician": "clinician therapist provider assignedclinician primaryclinician counselor",
+    # a client's partner or family members (AAMFT 1.3), names separated by ';'
+    "associated": "associated associatedpersons associatedpeople familymembers family household "
+                  "householdmembers partner partnername spouse spousename significantother relatives",
 }
 HEADER_ALIASES = {alias: name for name, words in _ALIASES.items() for alias in words.split()}
-MULTI_FIELDS = frozenset({"phone", "email", "other_names", "handles"})
+MULTI_FIELDS = frozenset({"phone", "email", "other_names", "handles", "associated"})
 _LIST_SPLIT = re.compile(r"[;|\n]")
 _CURRENT = frozenset("current active open ongoing inactive-pending".split())
 _FORMER = frozenset("former discharged closed inactive terminated ended past completed".split())
@@ -62,6 +65,7 @@ class ClientRecord:
     status: str = "unknown"          # current / former / unknown
     end_date: date | None = None
     clinician: str = ""
+    associated: list[str] = field(default_factory=list)   # family members' full names, in clear, in memory
 
 
 @dataclass(slots=True)
@@ -191,7 +195,17 @@ def _apply(record: ClientRecord, field_name: str, value: str, region: str) -> st
         record.end_date = parsed
     elif field_name == "clinician":
         record.clinician = " ".join(split_words(value))
+    elif field_name == "associated":
+        record.associated.extend(n.strip() for n in _LIST_SPLIT.split(value)
+                                 if n.strip() and n.strip() not in record.associated)
     return None
+
+
+def associated_record(client: ClientRecord, name: str) -> ClientRecord:
+    """A client's family member as a roster row of its own: same client, status 'associated'."""
+    given, surnames = _split_full_name(name)
+    return ClientRecord(line=client.line, client_id=client.client_id, given=given, surnames=surnames,
+                        status="associated", end_date=None, clinician=client.clinician)
 
 
 def read_clients(path: Path, overrides: dict[str, str] | None = None, region: str = "US") -> ClientFile:
@@ -248,7 +262,7 @@ def read_clients(path: Path, overrides: dict[str, str] | None = None, region: st
 
 def _merge(into: ClientRecord, other: ClientRecord) -> None:
     """Two rows with one client_id (several episodes of care) are one client."""
-    for name in ("given", "surnames", "emails", "phones", "handles"):
+    for name in ("given", "surnames", "emails", "phones", "handles", "associated"):
         target = getattr(into, name)
         target.extend(v for v in getattr(other, name) if v not in target)
     if other.status == "current" or into.status == "unknown":

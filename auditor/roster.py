@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .clients import ClientRecord
+from .clients import ClientRecord, associated_record
 from .encode import Encoder, Identity, TokenRows, WordFilters
 from .errors import AuditorError
 from .keys import SubKeys
@@ -27,7 +27,7 @@ from .sealed import read_header, seal, unseal
 
 KIND = "roster"
 VERSION = 1
-STATUS_CODES = {"unknown": 0, "current": 1, "former": 2}
+STATUS_CODES = {"unknown": 0, "current": 1, "former": 2, "associated": 3}   # 3: a client's family member
 STATUS_NAMES = {v: k for k, v in STATUS_CODES.items()}
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -90,17 +90,28 @@ class EncodedRoster:
 
     @property
     def size(self) -> int:
+        """Rows: clients plus their associated persons."""
         return int(self.refs.shape[0])
+
+    @property
+    def clients(self) -> int:
+        return int((self.status != STATUS_CODES["associated"]).sum())
 
 
 def encode_roster(keys: SubKeys, records: list[ClientRecord], encoder: Encoder | None = None) -> EncodedRoster:
     """Keyed encodings of every client (plaintext stays in the records, in memory)."""
     encoder = encoder or Encoder(keys)
+    refs = assign_refs(keys, records)
+    # Associated persons (AAMFT 1.3) are rows of their own under their client's ref: a finding
+    # about one says "a family member of C-XXXXXX", never whose name matched.
+    family = [(ref, associated_record(r, name)) for ref, r in zip(refs, records) for name in r.associated]
+    records = list(records) + [member for _, member in family]
+    refs = refs + [ref for ref, _ in family]
     rows, filters = TokenRows(), WordFilters()
     for index, record in enumerate(records):
         encoder.encode(index, identity_of(record), rows, filters)
     return EncodedRoster(
-        refs=np.asarray(assign_refs(keys, records), dtype=str),
+        refs=np.asarray(refs, dtype=str),
         status=np.asarray([STATUS_CODES[r.status] for r in records], dtype=np.int8),
         ended=np.asarray([end_quarter(r.end_date) for r in records], dtype=str),
         clinician=np.asarray([clinician_ref(keys, r.clinician) for r in records], dtype=str),
@@ -112,7 +123,8 @@ def encode_roster(keys: SubKeys, records: list[ClientRecord], encoder: Encoder |
 
 def _counts(roster: EncodedRoster) -> dict[str, int]:
     return {
-        "clients": roster.size,
+        "clients": roster.clients,
+        "associated": int((roster.status == STATUS_CODES["associated"]).sum()),
         "current": int((roster.status == STATUS_CODES["current"]).sum()),
         "former": int((roster.status == STATUS_CODES["former"]).sum()),
         "status_unknown": int((roster.status == STATUS_CODES["unknown"]).sum()),
