@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .connection_features import EncodedConnections
-from .encode import Kind, Pattern, Role, Source
+from .encode import INITIAL_PART, Kind, Pattern, Role, Source
 from .roster import EncodedRoster
 
 TIERS = ("confirmed", "likely", "possible")
@@ -37,12 +37,20 @@ class MatchSettings:
     ambiguity_bits: float = 1.0         # two clients within 2x of each other: ambiguous
     evidence_slice: int = 50_000        # connections per slice when joining evidence (memory bound)
     block_single_pairs: int = 4         # a single name word blocks when it makes at most this many pairs
-    typo_dice: float = 0.75
+    typo_dice: float = 0.80             # Dice of word Bloom filters: a close spelling
+    typo_dice_low: float = 0.60         # ... and a looser one (short words: 'ryzn' / 'ryan')
+    typo_word_share: float = 0.1        # near-spellings of a word are at least this common, relative to it
+    typo_sample: int = 200_000          # random word pairs that measure how often Dice agrees by chance
     disagree_given: float = -5.0
     disagree_surname: float = -4.5
     disagree_initial: float = -3.0
     disagree_username: float = -4.0     # a username part that is no part of the client's name
     rare_surname_bits: float = 12.0     # an initial + a surname this rare may be `likely`
+    initial_floor: float = 0.01
+    nickname_floor: float = 1e-4
+    extra_word: float = -1.6            # log2(0.1 / 0.3): a display word the client's name lacks
+    extra_words_max: int = 2
+    together_pseudo: float = 50.0       # co-occurrences that weigh against the measured excess (small lists)
 
 
 # (kind, role) -> (m, u0, level word); role None = any role.
@@ -56,7 +64,7 @@ _EVIDENCE: dict[tuple[int, int], tuple[float, float, str]] = {
     (Kind.NICK, Role.GIVEN): (0.10, 0.005, "nickname"),
     (Kind.PHONETIC, Role.GIVEN): (0.04, 0.003, "sounds-alike"),
     (Kind.PHONETIC, Role.SURNAME): (0.05, 0.001, "sounds-alike"),
-    (Kind.INITIAL, Role.GIVEN): (0.05, 0.07, "initial"),
+    (Kind.INITIAL, Role.GIVEN): (0.95, 0.07, "initial"),   # given that the connection shows an initial
     (Kind.SUBSTRING, Role.GIVEN): (0.30, 0.006, "in-username"),
     (Kind.SUBSTRING, Role.SURNAME): (0.35, 0.002, "in-username"),
 }
@@ -68,7 +76,9 @@ _PATTERNS: dict[int, tuple[float, float, str]] = {
     Pattern.NICK_SURNAME: (0.10, 1e-6, "username is a nickname of the given name + surname"),
     Pattern.SURNAME_NICK: (0.05, 1e-6, "username is surname + a nickname of the given name"),
 }
-_TYPO = (0.06, 0.0007, "similar-spelling")   # m; chance agreement: the word's frequency, at least this
+# m of a close and of a looser spelling; chance agreement is measured on random word pairs (and is
+# never less than a share of the word's own frequency: common names have common near-spellings).
+_TYPO_M = (0.04, 0.02)
 _BLOCKING_KINDS = [int(k) for k in (Kind.EMAIL, Kind.PHONE, Kind.HANDLE, Kind.HANDLE_ANY, Kind.PATTERN,
                                     Kind.PAIR, Kind.INITIAL_PAIR)]
 _SINGLE_BLOCKING_KINDS = [int(Kind.WORD)]
@@ -94,6 +104,21 @@ class Match:
     tier: str
     ambiguous: bool
     evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Together:
+    in_conns: pd.Series      # pair key -> connections whose display name has both words
+    in_roster: pd.Series     # pair key -> clients with this given name and surname
+    rho: float               # co-occurrence of name words over what independence predicts
+
+
+def _pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One order-free 64-bit key for two tokens (wrapping arithmetic)."""
+    lo = np.minimum(a, b).astype(np.uint64)
+    hi = np.maximum(a, b).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        return (lo * np.uint64(0x9E3779B97F4A7C15)) ^ hi
 
 
 def _frame(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -124,9 +149,42 @@ class Matcher:
         ev["df_c"] = ev["df_c"].fillna(0)
         population = roster.size + conns.size
         rarity = self._name_rarity(r_tok, df_r, df_c, population)
-        ev = self._weigh(ev, population, rarity)
-        table = self._combine(pairs, ev, roster, conns, rarity)
+        together = self._name_pairs(r_tok, c_tok)
+        ev = self._weigh(ev, population, rarity, together.rho, roster.size)
+        table = self._combine(pairs, ev, roster, conns, rarity, together, population)
         return self._decide(table)
+
+    def _name_pairs(self, r_tok: pd.DataFrame, c_tok: pd.DataFrame) -> "_Together":
+        """How often two name words occur together, and how much more often than chance.
+
+        Given names and surnames are not independent (families share a language), so
+        the chance that a stranger has both a client's given name and surname is more
+        than the product of the two frequencies. `rho` measures that excess on the
+        connections' own display names (observed co-occurrences of word pairs over
+        what independent words would give); the pair counts give the direct
+        estimate for a pair of words seen together more than once.
+        """
+        s = self.settings
+        sel = ((c_tok["kind"] == Kind.WORD) & (c_tok["c_source"] == Source.NAME)
+               & (c_tok["c_part"] < INITIAL_PART)).to_numpy()
+        words = c_tok.loc[sel, ["conn", "token"]].drop_duplicates()
+        joined = words.merge(words, on="conn")
+        joined = joined[joined["token_x"].to_numpy() < joined["token_y"].to_numpy()]
+        in_conns = pd.Series(_pair_key(joined["token_x"].to_numpy(), joined["token_y"].to_numpy())).value_counts()
+        # rho on the roster, where roles are known and each person is listed once.
+        r_words = r_tok[(r_tok["kind"] == Kind.WORD) & (r_tok["r_source"] == Source.NAME)]
+        given = r_words.loc[r_words["r_role"] == Role.GIVEN, ["client", "token"]].drop_duplicates()
+        surname = r_words.loc[r_words["r_role"] == Role.SURNAME, ["client", "token"]].drop_duplicates()
+        both = given.merge(surname, on="client")
+        keys = _pair_key(both["token_x"].to_numpy(), both["token_y"].to_numpy())
+        in_roster = pd.Series(keys).value_counts()
+        people = max(int(r_words["client"].nunique()), 1)
+        dx = both["token_x"].map(given["token"].value_counts()).to_numpy(dtype=float) - 1
+        dy = both["token_y"].map(surname["token"].value_counts()).to_numpy(dtype=float) - 1
+        expected = float((dx * dy).sum()) / people
+        observed = float(in_roster.reindex(keys).to_numpy().sum() - len(keys))
+        rho = max((observed + s.together_pseudo) / (expected + s.together_pseudo), 1.0)
+        return _Together(in_conns, in_roster, rho)
 
     # -- 1. candidates -----------------------------------------------------
     def _candidates(self, r_tok: pd.DataFrame, c_tok: pd.DataFrame, df_r: pd.Series,
@@ -191,7 +249,8 @@ class Matcher:
         table = first.pivot(index="client", columns="r_role", values="u")
         return pd.DataFrame({"u_given": table.get(int(Role.GIVEN)), "u_surname": table.get(int(Role.SURNAME))})
 
-    def _weigh(self, ev: pd.DataFrame, population: int, rarity: pd.DataFrame) -> pd.DataFrame:
+    def _weigh(self, ev: pd.DataFrame, population: int, rarity: pd.DataFrame, rho: float,
+               roster_size: int) -> pd.DataFrame:
         s = self.settings
         m = np.full(len(ev), np.nan)
         u0 = np.full(len(ev), np.nan)
@@ -209,11 +268,13 @@ class Matcher:
         m[word] *= 0.6     # a name word spelled out in a username is a little weaker
         keep = ~np.isnan(m)
         m, u0 = m[keep], u0[keep]
+        df_r_kept = ev["df_r"].to_numpy()[keep].astype(float)
         # Only what the per-pair stage reads, in small types: this table has a row per
         # shared token of every candidate pair (tens of millions at a million connections).
         ev = pd.DataFrame({
             "conn": ev["conn"].to_numpy()[keep].astype(np.int32),
             "client": ev["client"].to_numpy()[keep].astype(np.int32),
+            "token": ev["token"].to_numpy()[keep],
             "kind": kind[keep].astype(np.int8), "r_role": role[keep].astype(np.int8),
             "r_part": part[keep].astype(np.int16),
             "c_part": ev["c_part"].to_numpy()[keep].astype(np.int16),
@@ -222,6 +283,18 @@ class Matcher:
         })
         # Occurrences elsewhere: the pair's own two (one per side) say nothing about chance.
         u = self._u(ev.pop("count").to_numpy(), u0, population)
+        kinds_kept = ev["kind"].to_numpy()
+        initial = kinds_kept == Kind.INITIAL
+        if initial.any():
+            # Chance that a stranger's given name has this initial: its share among the clients'
+            # given names (connections show initials too seldom to count them).
+            u[initial] = np.clip(df_r_kept[initial] / max(roster_size, 1), s.initial_floor, 0.99)
+        nick = kinds_kept == Kind.NICK
+        if nick.any():
+            # A nickname form agrees by chance when a stranger has another form of the same
+            # name: the canonical name's frequency less the client's own (exact) given name.
+            own = rarity["u_given"].reindex(ev.loc[nick, "client"].to_numpy()).fillna(0).to_numpy()
+            u[nick] = np.maximum(u[nick] - own, s.nickname_floor)
         pattern = ev["kind"].to_numpy() == Kind.PATTERN
         if pattern.any():
             clients = ev.loc[pattern, "client"].to_numpy()
@@ -231,22 +304,26 @@ class Matcher:
             first = np.select([np.isin(kinds, [Pattern.INITIAL_SURNAME, Pattern.SURNAME_INITIAL]),
                                np.isin(kinds, [Pattern.NICK_SURNAME, Pattern.SURNAME_NICK])],
                               [_EVIDENCE[(Kind.INITIAL, Role.GIVEN)][1], 2 * u_given], u_given)
-            u[pattern] = np.maximum(u[pattern], first * u_sur)
-        ev["weight"] = np.log2(m / np.minimum(u, 0.99))
+            u[pattern] = np.maximum(u[pattern], rho * first * u_sur)
+        u = np.minimum(u, 0.99)
+        ev["weight"] = np.log2(m / u)
+        ev["u"] = u
         return ev
 
     # -- 3. per pair --------------------------------------------------------
     def _combine(self, pairs: pd.DataFrame, ev: pd.DataFrame, roster: EncodedRoster,
-                 conns: EncodedConnections, rarity: pd.DataFrame) -> pd.DataFrame:
+                 conns: EncodedConnections, rarity: pd.DataFrame, together: "_Together",
+                 population: int) -> pd.DataFrame:
         s = self.settings
         table = pairs.copy()
         key = ["conn", "client"]
 
         def best(mask: np.ndarray, prefix: str) -> None:
             part = ev[mask].sort_values("weight", ascending=False).drop_duplicates(key)
-            cols = part[key + ["weight", "kind", "c_part", "c_source", "r_part"]].rename(columns={
+            cols = part[key + ["weight", "kind", "c_part", "c_source", "r_part", "token", "u"]].rename(columns={
                 "weight": f"{prefix}_w", "kind": f"{prefix}_kind", "c_part": f"{prefix}_cpart",
-                "c_source": f"{prefix}_src", "r_part": f"{prefix}_rpart"})
+                "c_source": f"{prefix}_src", "r_part": f"{prefix}_rpart", "token": f"{prefix}_token",
+                "u": f"{prefix}_u"})
             nonlocal table
             table = table.merge(cols, on=key, how="left")
 
@@ -278,13 +355,63 @@ class Matcher:
         table["sur_disagree"] = np.select(
             [sur_missing & (words >= 2), sur_missing & only_username],
             [s.disagree_surname, s.disagree_username], 0.0)
-        names = (table["given_w"].fillna(0) + table["sur_w"].fillna(0)
-                 + table["given_disagree"] + table["sur_disagree"])
+        table["together"] = self._together(table, together, population)
+        table["extra"] = self._unexplained(table, ev, words)
+        names = (table["given_w"].fillna(0) + table["sur_w"].fillna(0) + table["together"]
+                 + table["given_disagree"] + table["sur_disagree"] + table["extra"])
         table["name_w"] = np.maximum(names, table["pat_w"].fillna(-np.inf))
         table["use_pattern"] = table["pat_w"].fillna(-np.inf) > names
         prior = np.log2(s.prior_client_share / (1 - s.prior_client_share)) - np.log2(roster.size)
         table["logit"] = prior + table["id_w"].fillna(0) + table["name_w"]
         return table
+
+    def _unexplained(self, table: pd.DataFrame, ev: pd.DataFrame, words: np.ndarray) -> np.ndarray:
+        """Weight (<= 0) of display-name words that no part of the client's name explains.
+
+        'Heitor Goncalves Silveira' is not Heitor Silveira as surely as 'Heitor Silveira'
+        is: a stranger who shares two words often has a third (double surnames,
+        'van de', hyphenated names), a client seldom shows a word the roster lacks.
+        Words already counted as a disagreeing given name or surname are not counted again.
+        """
+        s = self.settings
+        kind = ev["kind"].to_numpy()
+        sel = ((ev["c_source"].to_numpy() == Source.NAME) & (ev["c_part"].to_numpy() < INITIAL_PART)
+               & np.isin(kind, [int(Kind.WORD), int(Kind.NICK), int(Kind.PHONETIC)]))
+        parts = ev.loc[sel, ["conn", "client", "c_part"]].drop_duplicates()
+        explained = parts.groupby(["conn", "client"]).size().rename("explained")
+        count = table[["conn", "client"]].join(explained, on=["conn", "client"])["explained"].fillna(0).to_numpy()
+        for prefix in ("given", "sur"):
+            count = count + (table[f"{prefix}_kind"] == -1).to_numpy()     # rescued as a typo
+        disagree = (table["given_disagree"] < 0).to_numpy() & (words >= 2)
+        disagree = disagree.astype(int) + ((table["sur_disagree"] < 0).to_numpy() & (words >= 2))
+        extra = np.clip(words - count - disagree, 0, s.extra_words_max)
+        return extra * s.extra_word
+
+    def _together(self, table: pd.DataFrame, together: "_Together", population: int) -> np.ndarray:
+        """Correction (bits, <= 0) for a given name and a surname that agree together.
+
+        Expected strangers with both words: rho x population x u_given x u_surname; where
+        the pair is seen more often (other connections, other clients with the same
+        name), a Gamma-Poisson estimate moves towards the observed count.
+        """
+        both = (table["given_w"].notna() & table["sur_w"].notna()).to_numpy()
+        out = np.zeros(len(table))
+        if not both.any():
+            return out
+        out[both] = -np.log2(together.rho)
+        exact = (both & (table["given_kind"] == Kind.WORD).to_numpy() & (table["sur_kind"] == Kind.WORD).to_numpy()
+                 & (table["given_src"] == Source.NAME).to_numpy() & (table["sur_src"] == Source.NAME).to_numpy())
+        if exact.any():
+            keys = _pair_key(table["given_token"].to_numpy()[exact].astype(np.int64),
+                             table["sur_token"].to_numpy()[exact].astype(np.int64))
+            seen = (together.in_conns.reindex(keys).fillna(1).to_numpy() - 1
+                    + together.in_roster.reindex(keys).fillna(1).to_numpy() - 1)
+            independent = (population * table["given_u"].to_numpy()[exact].astype(float)
+                           * table["sur_u"].to_numpy()[exact].astype(float))
+            expected = together.rho * independent
+            estimate = (np.maximum(seen, 0) + 1) / (1 + 1 / np.maximum(expected, 1e-12))
+            out[exact] = np.minimum(np.log2(independent / estimate), 0.0)
+        return out
 
     def _typos(self, table: pd.DataFrame, roster: EncodedRoster, conns: EncodedConnections,
                rarity: pd.DataFrame) -> pd.DataFrame:
@@ -294,7 +421,10 @@ class Matcher:
         c_words = pd.DataFrame({"conn": c_f["owner"], "c_part": c_f["part"], "c_row": np.arange(len(c_f["owner"]))})
         for prefix, role in (("given", Role.GIVEN), ("sur", Role.SURNAME)):
             other = "sur" if prefix == "given" else "given"
-            need = table[table[f"{prefix}_w"].isna()][["conn", "client", f"{other}_cpart"]]
+            # No token agreed, or only a sound-alike code (a misspelling often keeps the sound,
+            # and says more as a close spelling than as a shared code).
+            weak = table[f"{prefix}_w"].isna() | (table[f"{prefix}_kind"] == Kind.PHONETIC)
+            need = table[weak][["conn", "client", f"{other}_cpart"]]
             if need.empty:
                 continue
             r_sel = r_f["role"] == role
@@ -308,24 +438,51 @@ class Matcher:
             inter = np.bitwise_count(a & b).sum(axis=1)
             total = np.bitwise_count(a).sum(axis=1) + np.bitwise_count(b).sum(axis=1)
             combos = combos.assign(dice=2 * inter / np.maximum(total, 1))
-            hits = (combos[combos["dice"] >= s.typo_dice].sort_values("dice", ascending=False)
+            hits = (combos[combos["dice"] >= s.typo_dice_low].sort_values("dice", ascending=False)
                     .drop_duplicates(["conn", "client"]))
             if hits.empty:
                 continue
-            m, floor, _ = _TYPO
+            chance = self._chance_dice(c_f["bits"], r_f["bits"][r_sel])
+            close = hits["dice"].to_numpy() >= s.typo_dice
+            m = np.where(close, _TYPO_M[0], _TYPO_M[1])
+            u_level = np.where(close, chance[0], chance[1])
             column = "u_given" if role == Role.GIVEN else "u_surname"
-            u_word = rarity[column].reindex(hits["client"].to_numpy()).fillna(floor).to_numpy()
-            weight = np.log2(m / np.clip(u_word, floor, 0.99))
-            hits = hits.assign(**{f"{prefix}_typo": weight, f"{prefix}_typo_cpart": hits["c_part"]})
-            table = table.merge(hits[["conn", "client", f"{prefix}_typo", f"{prefix}_typo_cpart"]],
-                                on=["conn", "client"], how="left")
-            fill = table[f"{prefix}_w"].isna() & table[f"{prefix}_typo"].notna()
+            u_word = rarity[column].reindex(hits["client"].to_numpy()).fillna(0).to_numpy()
+            u = np.clip(np.maximum(u_level, s.typo_word_share * u_word), 1e-9, 0.99)
+            weight = np.log2(m / u)
+            hits = hits.assign(**{f"{prefix}_typo": weight, f"{prefix}_typo_cpart": hits["c_part"],
+                                  f"{prefix}_typo_u": u})
+            table = table.merge(hits[["conn", "client", f"{prefix}_typo", f"{prefix}_typo_cpart",
+                                      f"{prefix}_typo_u"]], on=["conn", "client"], how="left")
+            fill = table[f"{prefix}_typo"].notna() & ~(table[f"{prefix}_w"] >= table[f"{prefix}_typo"])
             table.loc[fill, f"{prefix}_w"] = table.loc[fill, f"{prefix}_typo"]
             table.loc[fill, f"{prefix}_kind"] = -1
             table.loc[fill, f"{prefix}_src"] = int(Source.NAME)
             table.loc[fill, f"{prefix}_cpart"] = table.loc[fill, f"{prefix}_typo_cpart"]
-            table = table.drop(columns=[f"{prefix}_typo", f"{prefix}_typo_cpart"])
+            table.loc[fill, f"{prefix}_u"] = table.loc[fill, f"{prefix}_typo_u"]
+            table = table.drop(columns=[f"{prefix}_typo", f"{prefix}_typo_cpart", f"{prefix}_typo_u"])
         return table
+
+    def _chance_dice(self, c_bits: np.ndarray, r_bits: np.ndarray) -> tuple[float, float]:
+        """How often a random connection word and a random roster word are spelled alike
+        without being the same word: (Dice >= typo_dice, typo_dice_low <= Dice < typo_dice).
+
+        Measured on a seeded sample of word pairs of this audit (the u of the typo levels).
+        """
+        s = self.settings
+        if not len(c_bits) or not len(r_bits):
+            return (1e-3, 1e-3)
+        rng = np.random.default_rng(0)
+        n = s.typo_sample
+        a = c_bits[rng.integers(0, len(c_bits), n)]
+        b = r_bits[rng.integers(0, len(r_bits), n)]
+        inter = np.bitwise_count(a & b).sum(axis=1)
+        total = np.bitwise_count(a).sum(axis=1) + np.bitwise_count(b).sum(axis=1)
+        dice = 2 * inter / np.maximum(total, 1)
+        differ = (a != b).any(axis=1)
+        close = float(np.sum(differ & (dice >= s.typo_dice)))
+        loose = float(np.sum(differ & (dice >= s.typo_dice_low) & (dice < s.typo_dice)))
+        return ((close + 0.5) / (n + 1), (loose + 0.5) / (n + 1))
 
     # -- 4. per connection ------------------------------------------------
     def _decide(self, table: pd.DataFrame) -> list[Match]:

@@ -28,6 +28,7 @@ CREDENTIALS = frozenset("""
 phd psyd edd md do dnp np rn lpn msn bsn ma ms msc bsc ba bs mba msw mft mfa
 lcsw lmsw licsw lisw lcswr acsw lmft amft lmhc lpc lpcc lcpc lpca ncc lcmhc lpcs
 bcba rbt cadc lcadc ladc cpc cht ryt cpt cscs pmp cpa esq jd llm
+cfa cfp cissp shrm scp cp pe mph mha mpa dds dmd dvm pharmd aprn fnp crna cna lvn csm
 jr sr ii iii iv
 """.split())
 
