@@ -157,7 +157,8 @@ class HistoryStore:
             sealed = self.cipher.seal(document, f"runs/{run_id}/document")
             self.db.execute("UPDATE runs SET counts = ?, document = ?, mac = ? WHERE run_id = ?",
                             (json.dumps(counts, sort_keys=True), sealed,
-                             self._run_mac(run_id, at, kind, scope, platforms, counts), run_id))
+                             self._run_mac(run_id, at, kind, scope, platforms, _preset(result),
+                                           result.connections_read, len(result.findings), counts), run_id))
             chain.append(self.db, self.cipher, at, kind, f"run {run_id}", {
                 "run": run_id, "scope": scope, "platforms": platforms, "preset": _preset(result),
                 "connections": result.connections_read, "findings": len(seen), "counts": counts,
@@ -234,9 +235,13 @@ class HistoryStore:
     def _reseal(self, finding_id: str) -> None:
         self.db.execute("UPDATE findings SET mac = ? WHERE finding_id = ?", (self._finding_mac(finding_id), finding_id))
 
-    def _run_mac(self, run_id: int, at: str, kind: str, scope: str, platforms: list[str],
-                 counts: dict[str, Any]) -> str:
-        return self.cipher.mac("run", run_id, at, kind, scope, platforms, counts)
+    def _run_mac(self, run_id: int, at: str, kind: str, scope: str, platforms: list[str], preset: str,
+                 connections: int, findings: int, counts: dict[str, Any]) -> str:
+        """Seals every plain column of the run and the change it recorded for each finding (run_findings)."""
+        labels = self.db.execute("SELECT finding_id, change FROM run_findings WHERE run_id = ? ORDER BY finding_id",
+                                 (run_id,)).fetchall()
+        return self.cipher.mac("run", run_id, at, kind, scope, platforms, preset, connections, findings, counts,
+                               [list(row) for row in labels])
 
     # -- dispositions -----------------------------------------------------------
     def dispose(self, finding_id: str, action: str, reason: str, until: date | None = None,
@@ -339,6 +344,10 @@ class HistoryStore:
         for (finding_id, mac) in self.db.execute("SELECT finding_id, mac FROM findings ORDER BY finding_id").fetchall():
             if self._finding_mac(finding_id) != mac:
                 problems.append(f"finding {finding_id} was edited outside the tool")
+            try:
+                self.detail(finding_id)
+            except AuditorError:
+                problems.append(f"finding {finding_id}: its sealed detail was altered")
         for did, finding_id, at, action, until, actor, reason, mac in self.db.execute(
                 "SELECT id, finding_id, at, action, until, actor, reason, mac FROM dispositions ORDER BY id"
         ).fetchall():
@@ -352,8 +361,13 @@ class HistoryStore:
             "SELECT subject FROM audit_log WHERE subject LIKE 'run %'")}
         for run in self.runs():
             row = self.db.execute("SELECT mac FROM runs WHERE run_id = ?", (run.run_id,)).fetchone()
-            if self._run_mac(run.run_id, run.at, run.kind, run.scope, run.platforms, run.counts) != row[0]:
+            if self._run_mac(run.run_id, run.at, run.kind, run.scope, run.platforms, run.preset, run.connections,
+                             run.findings, run.counts) != row[0]:
                 problems.append(f"run {run.run_id} was edited outside the tool")
+            try:
+                self.run_document(run.run_id)
+            except AuditorError:
+                problems.append(f"run {run.run_id}: its sealed findings document was altered")
             if run.run_id not in logged:
                 problems.append(f"run {run.run_id} has no log entry")
         return count, problems
@@ -413,6 +427,7 @@ def open_store(path: Path, keys: SubKeys, *, create: bool = True) -> HistoryStor
             pass
         except OSError as exc:
             raise AuditorError(f"{path}: cannot create the history store ({exc.strerror})") from None
+    db: sqlite3.Connection | None = None
     try:
         db = sqlite3.connect(path, isolation_level=None, timeout=30)
         db.execute("PRAGMA foreign_keys = ON")
@@ -425,9 +440,14 @@ def open_store(path: Path, keys: SubKeys, *, create: bool = True) -> HistoryStor
             db.execute("INSERT INTO meta VALUES ('created_at', ?)", (now_utc(),))
             db.execute("COMMIT")
         elif row[0] != keys.fingerprint:
-            db.close()
             raise WrongKeyError(f"{path}: history store of another practice key (store key {row[0]}, your key "
                                 f"{keys.fingerprint}); use --store for a separate history or that practice's key")
     except sqlite3.DatabaseError as exc:
+        if db is not None:
+            db.close()
         raise AuditorError(f"{path}: not a usable history store ({exc})") from None
+    except BaseException:
+        if db is not None:
+            db.close()
+        raise
     return HistoryStore(db, path, keys)
