@@ -25,7 +25,8 @@ BLOOM_WORDS = BLOOM_BITS // 64
 BLOOM_K = 8               # bit positions per bigram
 MIN_SUBSTRING = 3
 MAX_SUBSTRING = 16
-PREFIX_LETTERS = 3
+PREFIX_LETTERS = 2       # a typo after the second letter still shares a (word, prefix) pair token
+OLD_PREFIX_LETTERS = 3   # connections also emit these, to meet rosters encoded before the change
 INITIAL_PART = 50         # `part` numbers: name words from 0, initials from 50,
 USERNAME_PART = 100       # username segments from 100 (one word cannot fill two roles)
 
@@ -221,7 +222,7 @@ class Encoder:
         self._name_blocks: dict[tuple, tuple[Block, FilterBlock]] = {}
         self._username_blocks: dict[tuple, Block] = {}
         self._words: dict[tuple[str, int], tuple[tuple[int, int], ...]] = {}
-        self._pairs: dict[tuple[str, str, bool], tuple[int, ...]] = {}
+        self._pairs: dict[tuple[str, str, bool, bool], tuple[int, ...]] = {}
 
     # -- primitives -------------------------------------------------------
     def token(self, kind: Kind, value: str) -> int:
@@ -313,8 +314,8 @@ class Encoder:
         self._name_blocks[key] = cached
         return cached
 
-    def _prefix(self, word: str) -> int:
-        return self.token(Kind.PREFIX, word[:PREFIX_LETTERS])
+    def _prefix(self, word: str, letters: int = PREFIX_LETTERS) -> int:
+        return self.token(Kind.PREFIX, word[:letters])
 
     def _initial_pair(self, initial: str, word: str) -> int:
         return combine(Kind.INITIAL_PAIR, self.token(Kind.INITIAL, initial), self.token(Kind.WORD, word))
@@ -351,7 +352,7 @@ class Encoder:
         On the roster side (given_side) only the given name takes nickname forms; a
         connection does not know which word is the given name, so both words do.
         """
-        key = (first, second, given_side)
+        key = (first, second, given_side, role is Role.UNKNOWN)
         tokens = self._pairs.get(key)
         if tokens is None:
             # Two nickname forms never pair: too loose to block on.
@@ -362,8 +363,9 @@ class Encoder:
             found += [combine(Kind.PAIR, x, y) for x in a_phon for y in b_phon]
             # A typo anywhere but the first letters of one word still shares a pair.
             a_word, b_word = a_exact[0][0], b_exact[0][0]
-            found += [combine(Kind.PAIR, a_word, self._prefix(second)),
-                      combine(Kind.PAIR, self._prefix(first), b_word)]
+            for letters in ((PREFIX_LETTERS,) if role is not Role.UNKNOWN else (PREFIX_LETTERS, OLD_PREFIX_LETTERS)):
+                found += [combine(Kind.PAIR, a_word, self._prefix(second, letters)),
+                          combine(Kind.PAIR, self._prefix(first, letters), b_word)]
             tokens = self._pairs[key] = tuple(dict.fromkeys(found))
         for token in tokens:
             out.add_token(token, int(Kind.PAIR), int(role), part, int(source))

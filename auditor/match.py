@@ -36,9 +36,9 @@ class MatchSettings:
     possible: float = 0.30
     ambiguity_bits: float = 1.0         # two clients within 2x of each other: ambiguous
     evidence_slice: int = 50_000        # connections per slice when joining evidence (memory bound)
-    block_single_pairs: int = 4         # a single name word blocks when it makes at most this many pairs
+    block_single_pairs: int = 12        # a single name word blocks when it makes at most this many pairs
     typo_dice: float = 0.80             # Dice of word Bloom filters: a close spelling
-    typo_dice_low: float = 0.60         # ... and a looser one (short words: 'ryzn' / 'ryan')
+    typo_dice_low: float = 0.80         # ... and a looser one (short words: 'ryzn' / 'ryan')
     typo_word_share: float = 0.1        # near-spellings of a word are at least this common, relative to it
     typo_sample: int = 200_000          # random word pairs that measure how often Dice agrees by chance
     disagree_given: float = -5.0
@@ -330,7 +330,12 @@ class Matcher:
         kind = ev["kind"].to_numpy()
         role = ev["r_role"].to_numpy()
         best(np.isin(kind, [int(Kind.EMAIL), int(Kind.PHONE), int(Kind.HANDLE), int(Kind.HANDLE_ANY)]), "id")
-        best((role == Role.GIVEN) & (kind != Kind.PATTERN), "given")
+        given = (role == Role.GIVEN) & (kind != Kind.PATTERN)
+        # A nickname code shared by two identical words is the exact match, not a nickname.
+        word_key = self._part_key(ev, given & (kind == Kind.WORD))
+        nick = given & (kind == Kind.NICK)
+        nick[nick] = ~np.isin(self._part_key(ev, nick), word_key)
+        best((given & (kind != Kind.NICK)) | nick, "given")
         best((role == Role.SURNAME) & (kind != Kind.PATTERN), "sur")
         best(kind == Kind.PATTERN, "pat")
         # One display-name word cannot be both the given name and the surname.
@@ -364,6 +369,15 @@ class Matcher:
         prior = np.log2(s.prior_client_share / (1 - s.prior_client_share)) - np.log2(roster.size)
         table["logit"] = prior + table["id_w"].fillna(0) + table["name_w"]
         return table
+
+    @staticmethod
+    def _part_key(ev: pd.DataFrame, mask: np.ndarray) -> np.ndarray:
+        """(connection, client, connection word) as one int64, for the rows in mask."""
+        conn = ev["conn"].to_numpy()[mask].astype(np.int64)
+        client = ev["client"].to_numpy()[mask].astype(np.int64)
+        part = ev["c_part"].to_numpy()[mask].astype(np.int64) & 0x3FF
+        source = ev["c_source"].to_numpy()[mask].astype(np.int64) & 0x3
+        return (((conn << 24) | client) << 12) | (part << 2) | source
 
     def _unexplained(self, table: pd.DataFrame, ev: pd.DataFrame, words: np.ndarray) -> np.ndarray:
         """Weight (<= 0) of display-name words that no part of the client's name explains.
