@@ -1,7 +1,9 @@
 """CSV reports: one row per finding (the external summary: one row per count).
 
 The facts every report states (audience, banner, times, policy, inputs,
-thresholds) come first as '# ' lines, so a spreadsheet shows them and
+thresholds) come first as '# ' lines, led by what changed since the last
+audit when the run is in the history store (its finding rows then carry the
+history label in the `change` column, empty without history), so a spreadsheet shows them and
 `pandas.read_csv(..., comment="#")` skips them. Cells that a spreadsheet
 would run as a formula (starting with = + - @ or a control character) get a
 leading apostrophe: a connection's display name is text someone else chose.
@@ -16,8 +18,10 @@ from dataclasses import astuple, fields
 
 from .interface import Audience, Renderer
 from .views import (
+    ChangeSummary,
     ComplianceFinding,
     ComplianceView,
+    ExternalChanges,
     ExternalView,
     ReportHeader,
     TherapistView,
@@ -46,9 +50,24 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _preamble(header: ReportHeader, extra: Iterable[str] = ()) -> list[str]:
+def change_lines(changes: ChangeSummary | None) -> list[str]:
+    if changes is None:
+        return []
+    return [f"{changes.title}: {changes.summary}",
+            # ids of what changed; the steady classes (still open, ...) are in the change column
+            *(f"{c.title}: {c.count}" + (f" ({' '.join(c.finding_ids)})" if c.leads else "")
+              for c in changes.shown)]
+
+
+def external_change_lines(changes: ExternalChanges | None) -> list[str]:
+    if changes is None:
+        return []
+    return [f"{changes.title}: {changes.summary}"]
+
+
+def _preamble(header: ReportHeader, extra: Iterable[str] = (), changes: Iterable[str] = ()) -> list[str]:
     lines = [f"{header.title}", f"audience: {header.audience.value}", header.confidential,
-             f"audit run: {header.audit_generated_at}", f"report made: {header.generated_at}",
+             f"audit run: {header.audit_generated_at}", f"report made: {header.generated_at}", *changes,
              f"policy: {header.policy.preset}", f"edition: {header.policy.edition}",
              f"overrides: {header.policy.overrides_text}", f"match thresholds: {header.thresholds_text}",
              *(f"warning: {w}" for w in header.policy.warnings)]
@@ -67,7 +86,7 @@ def _table(preamble: list[str], columns: Sequence[str], rows: Iterable[Sequence[
     return buffer.getvalue()
 
 
-THERAPIST_COLUMNS = ("finding_id", "client_ref", "severity", "category", "direction", "client_status",
+THERAPIST_COLUMNS = ("finding_id", "change", "client_ref", "severity", "category", "direction", "client_status",
                      "since_end", "tier", "score", "ambiguous", "platform", "relation", "account", "connection",
                      "display_name", "username", "email", "profile_url", "source", "rule", "sections", "action",
                      "action_text", "evidence", "notes")
@@ -85,39 +104,46 @@ class TherapistCsv(Renderer[TherapistView]):
         rows = []
         for f in view.findings:
             c, r = f.connection, f.ruling
-            rows.append((f.finding_id, f.client_ref, f.severity, r.category if r else "",
+            rows.append((f.finding_id, view.change_label(f.finding_id), f.client_ref, f.severity, r.category if r else "",
                          r.direction_label if r else "", f.client_status, r.since_end if r else "", f.tier,
                          f"{f.score:.3f}", f.ambiguous, c.platform, c.relation, c.account, c.who, c.display_name,
                          c.username, c.email, c.profile_url, c.source, r.rule if r else "",
                          r.sections if r else (), r.action if r else "", r.action_text if r else "",
                          f.evidence_text, r.notes if r else ()))
-        return _table(_preamble(view.header, extra), THERAPIST_COLUMNS, rows)
+        return _table(_preamble(view.header, extra, change_lines(view.changes)), THERAPIST_COLUMNS, rows)
 
 
-COMPLIANCE_COLUMNS = tuple(f.name for f in fields(ComplianceFinding))
+_COMPLIANCE_FIELDS = tuple(f.name for f in fields(ComplianceFinding))
+#: the ComplianceFinding fields with the history label second
+COMPLIANCE_COLUMNS = (_COMPLIANCE_FIELDS[0], "change", *_COMPLIANCE_FIELDS[1:])
 
 
 class ComplianceCsv(Renderer[ComplianceView]):
-    """De-identified findings: the ComplianceFinding fields, nothing else."""
+    """De-identified findings: the ComplianceFinding fields and the history label, nothing else."""
 
     audience = Audience.COMPLIANCE
     format = "csv"
 
     def render(self, view: ComplianceView) -> str:
         extra = [f"roster: {view.roster_clients} clients, key {view.roster_fingerprint}"]
-        return _table(_preamble(view.header, extra), COMPLIANCE_COLUMNS, (astuple(f) for f in view.findings))
+        rows = ((f.finding_id, view.change_label(f.finding_id), *astuple(f)[1:]) for f in view.findings)
+        return _table(_preamble(view.header, extra, change_lines(view.changes)), COMPLIANCE_COLUMNS, rows)
 
 
 class ExternalCsv(Renderer[ExternalView]):
-    """One row per count: dimension, value, count ("<N" or "withheld" where suppressed)."""
+    """One row per count: dimension, value, count ("<N" or "withheld" where suppressed); changes first."""
 
     audience = Audience.EXTERNAL
     format = "csv"
 
     def render(self, view: ExternalView) -> str:
-        rows: list[tuple[str, str, str]] = [("total", "all findings", view.total.text)]
+        rows: list[tuple[str, str, str]] = []
+        if view.changes is not None:
+            rows += [("change", title, count.text) for _, title, count in view.changes.rows]
+        rows.append(("total", "all findings", view.total.text))
         for dimension, table in (("severity", view.by_severity), ("tier", view.by_tier),
                                  ("platform", view.by_platform), ("category", view.by_category)):
             rows += [(dimension, key, count.text) for key, count in table]
         extra = [f"small counts: 1 to {view.threshold - 1} shown as <{view.threshold}"] if view.threshold > 1 else []
-        return _table(_preamble(view.header, extra), ("dimension", "value", "findings"), rows)
+        return _table(_preamble(view.header, extra, external_change_lines(view.changes)),
+                      ("dimension", "value", "findings"), rows)

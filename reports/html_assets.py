@@ -3,8 +3,9 @@
 The page's Content-Security-Policy allows exactly these two blocks (by their
 SHA-256) and nothing else: no other script, no style attribute, no request of
 any kind. The script is a few lines of vanilla JS: sort on a header click,
-filter by text and severity, and apply `?severity=V`, `?q=text` or
-`?filter=V` from the address on load (so a test can drive it headless).
+filter by text, severity and change since the last audit, and apply
+`?severity=V`, `?change=new`, `?q=text` or `?filter=V` from the address on
+load (so a test can drive it headless).
 """
 
 from __future__ import annotations
@@ -65,6 +66,12 @@ svg.defs { position: absolute; }
 .counts td, .counts th { width: auto; }
 .counts { width: auto; min-width: 320px; }
 details { margin: 6px 0; }
+.changes .headline { font-weight: 600; font-size: 15px; }
+.changes tr.lead td:first-child { font-weight: 700; }
+.change-label { white-space: nowrap; }
+.change-new, .change-acceptance-expired, .change-accepted-facts-changed,
+.change-false-positive-now-stronger { font-weight: 700; }
+.change-regressed { font-weight: 700; color: var(--V); }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
@@ -93,15 +100,18 @@ JS = """
   var controls = document.getElementById("controls");
   var text = document.getElementById("filter-text");
   var severity = document.getElementById("filter-severity");
+  var change = document.getElementById("filter-change");
   var count = document.getElementById("filter-count");
   controls.hidden = false;
 
   function apply() {
     var q = text.value.trim().toLowerCase();
     var s = severity.value;
+    var c = change ? change.value : "";
     var shown = 0;
     rows.forEach(function (row) {
       var ok = (!s || row.getAttribute("data-severity") === s) &&
+               (!c || row.getAttribute("data-change") === c) &&
                (!q || row.textContent.toLowerCase().indexOf(q) >= 0);
       row.hidden = !ok;
       if (ok) { shown += 1; }
@@ -132,14 +142,21 @@ JS = """
   });
   text.addEventListener("input", apply);
   severity.addEventListener("change", apply);
+  if (change) { change.addEventListener("change", apply); }
 
   var params = new URLSearchParams(window.location.search);
   var wanted = params.get("severity") || params.get("filter") || "";
   var options = Array.prototype.map.call(severity.options, function (o) { return o.value; });
+  var words = change ? Array.prototype.map.call(change.options, function (o) { return o.value; }) : [];
   if (wanted && options.indexOf(wanted) >= 0) {
     severity.value = wanted;
+  } else if (wanted && words.indexOf(wanted) >= 0) {
+    change.value = wanted;
   } else if (wanted) {
     text.value = wanted;
+  }
+  if (change && params.get("change") && words.indexOf(params.get("change")) >= 0) {
+    change.value = params.get("change");
   }
   if (params.get("q")) { text.value = params.get("q"); }
   apply();

@@ -40,6 +40,7 @@ BASE = """<!doctype html>
 {% if h.policy.warnings %}<ul class="warnings">{% for w in h.policy.warnings %}<li>Policy warning: {{ w }}</li>{% endfor %}</ul>{% endif %}
 </header>
 <main>
+{% block lead %}{% endblock %}
 <section>
 <h2>Inputs read</h2>
 <table class="counts">
@@ -70,12 +71,30 @@ FINDINGS_MACROS = """
 </div>
 </section>
 {%- endmacro %}
-{% macro controls(severities, legend) -%}
+{% macro changes_section(c) -%}
+<section class="changes" id="changes">
+<h2>{{ c.title }}</h2>
+<p class="headline">{{ c.summary }}</p>
+{% if c.shown %}<table class="counts">
+<thead><tr><th>change</th><th class="num">findings</th><th>finding ids</th></tr></thead>
+<tbody>
+{% for k in c.shown %}<tr class="change{% if k.leads %} lead{% endif %}" data-change-row="{{ k.change }}"><td>{{ k.title }}</td><td class="num">{{ k.count }}</td>{% if k.leads %}<td class="mono wrap">{{ k.finding_ids | join(", ") }}</td>{% else %}<td class="note">see the Change column of the findings table</td>{% endif %}</tr>
+{% endfor %}</tbody>
+</table>{% endif %}
+</section>
+{%- endmacro %}
+{% macro change_cell(v, f) -%}
+{% if v.changes %}<td data-sort="{{ v.changes.order(f.finding_id) }}" class="change-label change-{{ v.changes.change(f.finding_id) | replace(" ", "-") | replace(",", "") }}">{{ v.change_label(f.finding_id) }}</td>{% endif %}
+{%- endmacro %}
+{% macro controls(severities, legend, changes=None) -%}
 <div class="controls" id="controls" hidden>
 <label>Filter <input id="filter-text" type="search" placeholder="any text in a row (client, platform, rule ...)"></label>
 <label>Severity <select id="filter-severity"><option value="">all</option>
 {% for s in severities %}<option value="{{ s }}">{{ s }} \u2013 {{ legend.get(s, "not rated") }}</option>{% endfor %}
 </select></label>
+{% if changes %}<label>Change <select id="filter-change"><option value="">all</option>
+{% for k in changes.shown if k.change != "gone" %}<option value="{{ k.change }}">{{ k.title }} ({{ k.count }})</option>{% endfor %}
+</select></label>{% endif %}
 <span id="filter-count" class="muted" aria-live="polite"></span>
 </div>
 {%- endmacro %}
@@ -85,7 +104,8 @@ FINDINGS_MACROS = """
 """
 
 THERAPIST = """{% extends "base.html" %}
-{% from "macros.html" import overview, controls, sortable %}
+{% from "macros.html" import overview, controls, sortable, changes_section, change_cell %}
+{% block lead %}{% if v.changes %}{{ changes_section(v.changes) }}{% endif %}{% endblock %}
 {% block facts %}
 <dt>Roster</dt><dd>{{ v.roster_clients }} clients, key {{ v.roster_fingerprint }}</dd>
 {% endblock %}
@@ -102,12 +122,13 @@ THERAPIST = """{% extends "base.html" %}
 <h2>Findings</h2>
 {% if v.findings %}
 <p class="note">Display names and e-mails are masked as in findings.json; run <code>auditor findings show DIR --reveal</code> to see them in clear on screen.</p>
-{{ controls(severities, legend) }}
+{{ controls(severities, legend, v.changes) }}
 <table class="findings" id="findings">
-<thead><tr>{{ sortable("Finding") }}{{ sortable("Client") }}{{ sortable("Sev", True) }}{{ sortable("Tier", True) }}{{ sortable("Score", True, True) }}{{ sortable("Tie") }}{{ sortable("Connection") }}{{ sortable("Where") }}{{ sortable("Evidence") }}{{ sortable("Category") }}{{ sortable("Rule") }}{{ sortable("Action") }}</tr></thead>
+<thead><tr>{{ sortable("Finding") }}{% if v.changes %}{{ sortable("Change", True) }}{% endif %}{{ sortable("Client") }}{{ sortable("Sev", True) }}{{ sortable("Tier", True) }}{{ sortable("Score", True, True) }}{{ sortable("Tie") }}{{ sortable("Connection") }}{{ sortable("Where") }}{{ sortable("Evidence") }}{{ sortable("Category") }}{{ sortable("Rule") }}{{ sortable("Action") }}</tr></thead>
 <tbody>
-{% for f in v.findings %}{% set r = f.ruling %}<tr data-severity="{{ f.severity }}" data-tier="{{ f.tier }}">
+{% for f in v.findings %}{% set r = f.ruling %}<tr data-severity="{{ f.severity }}" data-tier="{{ f.tier }}"{% if v.changes %} data-change="{{ v.changes.change(f.finding_id) }}"{% endif %}>
 <td class="mono id">{{ f.finding_id }}</td>
+{{ change_cell(v, f) }}
 <td class="mono id">{{ f.client_ref }}</td>
 <td data-sort="{{ rank(f.severity) }}"><span class="sev sev-{{ f.severity }}" title="{{ legend.get(f.severity, '') }}">{{ f.severity }}</span></td>
 <td data-sort="{{ tier_rank(f.tier) }}" class="tier-{{ f.tier }}">{{ f.tier }}{% if f.ambiguous %}<br><span class="flag">ambiguous</span>{% endif %}</td>
@@ -128,7 +149,8 @@ THERAPIST = """{% extends "base.html" %}
 """
 
 COMPLIANCE = """{% extends "base.html" %}
-{% from "macros.html" import overview, controls, sortable %}
+{% from "macros.html" import overview, controls, sortable, changes_section, change_cell %}
+{% block lead %}{% if v.changes %}{{ changes_section(v.changes) }}{% endif %}{% endblock %}
 {% block facts %}
 <dt>Roster</dt><dd>{{ v.roster_clients }} clients, key {{ v.roster_fingerprint }}</dd>
 {% endblock %}
@@ -137,12 +159,13 @@ COMPLIANCE = """{% extends "base.html" %}
 <section>
 <h2>Findings</h2>
 {% if v.findings %}
-{{ controls(severities, legend) }}
+{{ controls(severities, legend, v.changes) }}
 <table class="findings" id="findings">
-<thead><tr>{{ sortable("Finding") }}{{ sortable("Client") }}{{ sortable("Sev", True) }}{{ sortable("Category") }}{{ sortable("Tie") }}{{ sortable("Client status") }}{{ sortable("Tier", True) }}{{ sortable("Rule") }}{{ sortable("Sections") }}{{ sortable("Action") }}</tr></thead>
+<thead><tr>{{ sortable("Finding") }}{% if v.changes %}{{ sortable("Change", True) }}{% endif %}{{ sortable("Client") }}{{ sortable("Sev", True) }}{{ sortable("Category") }}{{ sortable("Tie") }}{{ sortable("Client status") }}{{ sortable("Tier", True) }}{{ sortable("Rule") }}{{ sortable("Sections") }}{{ sortable("Action") }}</tr></thead>
 <tbody>
-{% for f in v.findings %}<tr data-severity="{{ f.severity }}" data-tier="{{ f.tier }}">
+{% for f in v.findings %}<tr data-severity="{{ f.severity }}" data-tier="{{ f.tier }}"{% if v.changes %} data-change="{{ v.changes.change(f.finding_id) }}"{% endif %}>
 <td class="mono id">{{ f.finding_id }}</td>
+{{ change_cell(v, f) }}
 <td class="mono id">{{ f.client_ref }}</td>
 <td data-sort="{{ rank(f.severity) }}"><span class="sev sev-{{ f.severity }}" title="{{ legend.get(f.severity, '') }}">{{ f.severity }}</span></td>
 <td>{{ f.category }}</td>
@@ -164,6 +187,15 @@ EXTERNAL = """{% extends "base.html" %}
 {% block facts %}
 <dt>Small counts</dt><dd>{% if v.threshold > 1 %}1 to {{ v.threshold - 1 }} shown as &lt;{{ v.threshold }}; "withheld" hides a larger count that would reveal one by subtraction{% else %}not suppressed (threshold {{ v.threshold }}){% endif %}</dd>
 {% endblock %}
+{% block lead %}{% if v.changes %}{% set c = v.changes %}
+<section class="changes" id="changes">
+<h2>{{ c.title }}</h2>
+<p class="headline">{{ c.summary }}</p>
+<table class="counts"><thead><tr><th>change</th><th class="num">findings</th></tr></thead><tbody>
+{% for change, title, count in c.rows %}<tr><td>{{ title }}</td><td class="num">{{ count.text }}</td></tr>
+{% endfor %}</tbody></table>
+</section>
+{% endif %}{% endblock %}
 {% block body %}
 <section>
 <h2>Findings</h2>

@@ -1,10 +1,15 @@
 """JSON reports, one versioned schema per audience (docs/findings-schema.md).
 
 - therapist: `connection-auditor/findings@1`, the audit's own findings.json,
-  extended compatibly (new keys only: connections_read, policy_warnings);
-- compliance: `connection-auditor/compliance@1`, de-identified rows;
+  extended compatibly (new keys only: connections_read, policy_warnings,
+  changes and each finding's change);
+- compliance: `connection-auditor/compliance@1`, de-identified rows, and the
+  same `changes` block (finding ids are pseudonyms);
 - external: `connection-auditor/summary@1`, counts only, where a suppressed
-  count is the string "<N" or "withheld" and a shown one is a number.
+  count is the string "<N" or "withheld" and a shown one is a number; its
+  `changes` block holds counts only.
+
+`changes` is null when the run was not recorded in a history store.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from .interface import Audience, Renderer
 from .load import COMPLIANCE_SCHEMA, SUMMARY_SCHEMA
 from .suppress import ShownCount
 from .views import (
+    ChangeSummary,
     ComplianceView,
+    ExternalChanges,
     ExternalView,
     ReportHeader,
     Tally,
@@ -47,6 +54,23 @@ def _ruling(finding: TherapistFinding) -> dict[str, Any] | None:
     return data
 
 
+def changes_block(changes: ChangeSummary | None) -> dict[str, Any] | None:
+    """What changed since the last audit, by finding_id; reports/load.py reads it back."""
+    if changes is None:
+        return None
+    return {"run": changes.run, "previous_run": changes.previous_run, "previous_at": changes.previous_at,
+            "first_audit": changes.first_audit, "headline": changes.headline,
+            "counts": {c.change: c.count for c in changes.classes},
+            "findings": {c.change: list(c.finding_ids) for c in changes.classes if c.finding_ids}}
+
+
+def external_changes_block(changes: ExternalChanges | None) -> dict[str, Any] | None:
+    if changes is None:
+        return None
+    return {"first_audit": changes.first_audit, "previous_at": changes.previous_at, "headline": changes.headline,
+            "counts": {change: _shown(count) for change, _, count in changes.rows}}
+
+
 class FindingsJson(Renderer[TherapistView]):
     """The therapist's machine-readable list; `auditor report` and `findings show` read it back."""
 
@@ -61,6 +85,7 @@ class FindingsJson(Renderer[TherapistView]):
             "audience": header.audience.value,
             "confidential": "Contains protected health information: keep private (file mode 0600).",
             "generated_at": header.audit_generated_at,
+            "changes": changes_block(view.changes),
             "roster": {"fingerprint": view.roster_fingerprint, "clients": view.roster_clients},
             "policy": list(view.policy_lines),
             "policy_warnings": list(header.policy.warnings),
@@ -71,6 +96,7 @@ class FindingsJson(Renderer[TherapistView]):
             "ignored": [{"path": path, "reason": why} for path, why in view.ignored],
             "findings": [{
                 "finding_id": f.finding_id,
+                "change": (view.changes.change(f.finding_id) or None) if view.changes else None,
                 "client_ref": f.client_ref,
                 "score": f.score,
                 "tier": f.tier,
@@ -101,6 +127,7 @@ class ComplianceJson(Renderer[ComplianceView]):
             "confidential": header.confidential,
             "generated_at": header.audit_generated_at,
             "report_generated_at": header.generated_at,
+            "changes": changes_block(view.changes),
             "roster": {"fingerprint": view.roster_fingerprint, "clients": view.roster_clients},
             "policy": _policy(header),
             "thresholds": dict(header.thresholds),
@@ -131,6 +158,7 @@ class SummaryJson(Renderer[ExternalView]):
             "confidential": header.confidential,
             "generated_at": header.audit_generated_at,
             "report_generated_at": header.generated_at,
+            "changes": external_changes_block(view.changes),
             "policy": _policy(header),
             "small_count_threshold": view.threshold,
             "thresholds": dict(header.thresholds),

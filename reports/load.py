@@ -3,7 +3,9 @@
 `auditor report FINDINGS.json --audience compliance` must give the same
 compliance report the audit would have written, so the file is turned back
 into the very types the views are built from (display names and e-mails stay
-masked, as stored). Only the therapist's file can be read: a compliance or
+masked, as stored), what changed since the last audit included (its
+`changes` block), so a re-rendered report leads with the same changes. Only
+the therapist's file can be read: a compliance or
 external report has already dropped what the other views need, and saying so
 beats a half-empty report.
 """
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.findings import SCHEMA, AuditResult, Finding, InputSummary
+from auditor.history.changes import Change, RunChanges
 from auditor.match import Evidence
 from auditor.policy import Ruling
 from auditor.presets import CLASS_LABELS
@@ -78,6 +81,24 @@ def _finding(data: dict[str, Any]) -> Finding:
         ruling=_ruling(data.get("ruling"), data["finding_id"], data["client_ref"]))
 
 
+_CHANGES = {c.value: c for c in Change}
+
+
+def _changes(data: dict[str, Any] | None) -> RunChanges | None:
+    """The `changes` block (null or missing: the run was not in a history store, or the file predates it)."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise TypeError("'changes' is not an object")
+    previous = data.get("previous_run")
+    changes = RunChanges(int(data.get("run", 0)), None if previous is None else int(previous),
+                         str(data.get("previous_at") or ""))
+    for word, ids in (data.get("findings") or {}).items():
+        if word in _CHANGES:          # a class this version does not know is left out, not guessed
+            changes.by_change[_CHANGES[word]] = [str(i) for i in ids]
+    return changes
+
+
 def result_from_document(document: dict[str, Any], name: str = "findings.json") -> AuditResult:
     """The AuditResult a findings@1 document was written from (masked where the file is masked)."""
     try:
@@ -91,7 +112,8 @@ def result_from_document(document: dict[str, Any], name: str = "findings.json") 
             findings=[_finding(f) for f in document.get("findings", [])],
             connections_read=int(document.get("connections_read", sum(i.records for i in inputs))),
             policy=list(document.get("policy", [])), policy_warnings=list(document.get("policy_warnings", [])),
-            thresholds={k: float(v) for k, v in document.get("thresholds", {}).items()})
+            thresholds={k: float(v) for k, v in document.get("thresholds", {}).items()},
+            changes=_changes(document.get("changes")))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ReportError(f"{name}: damaged findings file ({type(exc).__name__}: {exc})") from None
 

@@ -11,7 +11,15 @@ from collections.abc import Iterable, Sequence
 
 from .interface import Audience, Renderer
 from .suppress import ShownCount
-from .views import ComplianceView, ExternalView, ReportHeader, Tallies, TherapistView
+from .views import (
+    ChangeSummary,
+    ComplianceView,
+    ExternalChanges,
+    ExternalView,
+    ReportHeader,
+    Tallies,
+    TherapistView,
+)
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -29,8 +37,27 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]
     return lines
 
 
-def header_lines(header: ReportHeader) -> list[str]:
-    """Title, banner and the facts every report states."""
+def changes_lines(changes: ChangeSummary | None) -> list[str]:
+    """What changed since the last audit: headline, then every class with findings and their ids."""
+    if changes is None:
+        return []
+    lines = ["", f"## {md(changes.title)}", "", f"**{md(changes.summary)}**"]
+    if changes.shown:
+        lines += [""] + table(("change", "findings", "finding ids"),
+                              ((c.title, c.count, ", ".join(c.finding_ids) if c.leads else "(see the change column)")
+                               for c in changes.shown))
+    return lines
+
+
+def external_changes_lines(changes: ExternalChanges | None) -> list[str]:
+    if changes is None:
+        return []
+    lines = ["", f"## {md(changes.title)}", "", f"**{md(changes.summary)}**", ""]
+    return lines + table(("change", "findings"), ((title, count.text) for _, title, count in changes.rows))
+
+
+def header_lines(header: ReportHeader, changes: list[str] | None = None) -> list[str]:
+    """Title, banner and the facts every report states; what changed (if given) leads, before the inputs."""
     policy = header.policy
     lines = [f"# {md(header.title)}", "", f"> **{md(header.confidential)}**", "",
              f"- **Audience:** {md(header.audience.value)}",
@@ -40,6 +67,7 @@ def header_lines(header: ReportHeader) -> list[str]:
              f"- **Match thresholds:** {md(header.thresholds_text)}",
              f"- **Connections checked:** {header.connections_read:,}"]
     lines += [f"- **Policy warning:** {md(w)}" for w in policy.warnings]
+    lines += changes or []
     lines += ["", "## Inputs read", ""]
     lines += table(("platform", "files", "records", "skipped"),
                    ((i.platform, i.files, i.records, i.skipped) for i in header.inputs))
@@ -55,6 +83,14 @@ def counts_lines(tallies: Tallies) -> list[str]:
     return lines
 
 
+def _change_column(view: TherapistView | ComplianceView) -> tuple[str, ...]:
+    return ("change",) if view.changes is not None else ()
+
+
+def _label(view: TherapistView | ComplianceView, finding_id: str) -> tuple[str, ...]:
+    return (view.change_label(finding_id),) if view.changes is not None else ()
+
+
 def _join(lines: list[str]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
@@ -66,7 +102,7 @@ class TherapistMarkdown(Renderer[TherapistView]):
     format = "md"
 
     def render(self, view: TherapistView) -> str:
-        lines = header_lines(view.header)
+        lines = header_lines(view.header, changes_lines(view.changes))
         lines += ["", "Files read:", ""]
         lines += [f"- {md(i.path)} ({md(i.platform)}: {i.records} records, {i.skipped} skipped)"
                   for i in view.input_files]
@@ -77,12 +113,13 @@ class TherapistMarkdown(Renderer[TherapistView]):
         rows = []
         for f in view.findings:
             r = f.ruling
-            rows.append((f.finding_id, f.client_ref, f.severity, f.tier + (" (ambiguous)" if f.ambiguous else ""),
+            rows.append((f.finding_id, *_label(view, f.finding_id), f.client_ref, f.severity,
+                         f.tier + (" (ambiguous)" if f.ambiguous else ""),
                          f"{f.score:.2f}", f"{f.connection.platform} {f.connection.relation}", f.connection.who,
                          f.connection.source, f.evidence_text, r.category if r else "",
                          f"{r.rule} ({', '.join(r.sections)})" if r else "", r.action_text if r else ""))
-        lines += table(("finding", "client", "sev", "tier", "score", "tie", "connection", "where", "evidence",
-                        "category", "rule", "action"), rows)
+        lines += table(("finding", *_change_column(view), "client", "sev", "tier", "score", "tie", "connection",
+                        "where", "evidence", "category", "rule", "action"), rows)
         return _join(lines)
 
 
@@ -93,16 +130,17 @@ class ComplianceMarkdown(Renderer[ComplianceView]):
     format = "md"
 
     def render(self, view: ComplianceView) -> str:
-        lines = header_lines(view.header)
+        lines = header_lines(view.header, changes_lines(view.changes))
         lines += ["", f"Roster: {view.roster_clients:,} clients (key {md(view.roster_fingerprint)})."]
         lines += counts_lines(view.tallies)
         lines += ["", f"## Findings ({len(view.findings)})", ""]
-        rows = [(f.finding_id, f.client_ref, f.severity, f.category, f"{f.platform} {f.direction or f.relation}",
+        rows = [(f.finding_id, *_label(view, f.finding_id), f.client_ref, f.severity, f.category,
+                 f"{f.platform} {f.direction or f.relation}",
                  f.client_status + (f" ({f.since_end})" if f.since_end else ""),
                  f.tier + (" (ambiguous)" if f.ambiguous else ""), f.rule, ", ".join(f.sections), f.action_text)
                 for f in view.findings]
-        lines += table(("finding", "client", "sev", "category", "tie", "status", "tier", "rule", "sections",
-                        "action"), rows)
+        lines += table(("finding", *_change_column(view), "client", "sev", "category", "tie", "status", "tier",
+                        "rule", "sections", "action"), rows)
         return _join(lines)
 
 
@@ -117,7 +155,7 @@ class ExternalMarkdown(Renderer[ExternalView]):
     format = "md"
 
     def render(self, view: ExternalView) -> str:
-        lines = header_lines(view.header)
+        lines = header_lines(view.header, external_changes_lines(view.changes))
         lines += ["", f"**Findings in total:** {md(view.total.text)}"]
         for title, rows in (("severity", view.by_severity), ("match tier", view.by_tier),
                             ("platform", view.by_platform), ("category", view.by_category)):

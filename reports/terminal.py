@@ -1,7 +1,8 @@
 """Terminal reports (rich tables, colour on a TTY), one renderer per audience.
 
-The therapist's is the summary `auditor audit` prints: inputs, counts, then
-the top findings with the therapist's own handles. The compliance and
+The therapist's is the summary `auditor audit` prints: what changed since
+the last audit (when the run is in the history store), inputs, counts, then
+the top findings with the therapist's own handles, changed ones first. The compliance and
 external ones print only what their views hold. All user text is escaped,
 so a display name like "[bold]" is printed as written.
 """
@@ -9,6 +10,7 @@ so a display name like "[bold]" is printed as written.
 from __future__ import annotations
 
 import abc
+import io
 import os
 
 from rich.console import Console
@@ -17,16 +19,33 @@ from rich.table import Table
 
 from .interface import Audience, Renderer, ViewT
 from .suppress import ShownCount
-from .views import ComplianceView, ExternalView, ReportHeader, Tallies, TherapistView
+from .views import (
+    ChangeSummary,
+    ComplianceView,
+    ExternalChanges,
+    ExternalView,
+    ReportHeader,
+    Tallies,
+    TherapistView,
+)
 
 _MAX_IGNORED_SHOWN = 10
+_MAX_IDS_SHOWN = 8
 TIER_STYLE = {"confirmed": "bold red", "likely": "yellow", "possible": "cyan"}
 SEVERITY_STYLE = {"V": "bold white on red", "H": "bold red", "R": "yellow", "I": "cyan"}
+CHANGE_STYLE = {"new": "bold", "regressed": "bold red", "acceptance expired": "bold yellow",
+                "accepted, facts changed": "bold yellow", "false positive, now stronger": "bold magenta"}
 
 
 def _severity(code: str) -> str:
     style = SEVERITY_STYLE.get(code)
     return f"[{style}]{escape(code)}[/]" if style else escape(code)
+
+
+def _change(label: str, change: str) -> str:
+    """A finding's history label, bold when it needs attention now."""
+    style = CHANGE_STYLE.get(change)
+    return f"[{style}]{escape(label)}[/]" if style else escape(label)
 
 
 def _tier(tier: str) -> str:
@@ -40,10 +59,10 @@ class TerminalRenderer(Renderer[ViewT]):
     format = "table"
 
     def render(self, view: ViewT) -> str:
-        console = Console(record=True, width=120, force_terminal=False, color_system=None)
-        with console.capture():
-            self.show(view, console)
-        return console.export_text()
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=120, force_terminal=False, color_system=None, highlight=False)
+        self.show(view, console)
+        return buffer.getvalue()
 
     @abc.abstractmethod
     def show(self, view: ViewT, console: Console) -> None:
@@ -63,6 +82,46 @@ def print_header(header: ReportHeader, console: Console, *, full: bool = True) -
         console.print(f"[dim]edition: {escape(policy.edition)}[/dim]")
         for warning in policy.warnings:
             console.print(f"[yellow]policy warning: {escape(warning)}[/yellow]")
+
+
+def _ids(ids: tuple[str, ...]) -> str:
+    shown = ", ".join(ids[:_MAX_IDS_SHOWN])
+    return shown + (f" \u2026 and {len(ids) - _MAX_IDS_SHOWN} more" if len(ids) > _MAX_IDS_SHOWN else "")
+
+
+def print_changes(changes: ChangeSummary | None, console: Console) -> None:
+    """What changed since the last audit: the headline, then each class with findings and its ids."""
+    if changes is None:
+        return
+    console.print(f"\n[bold]{escape(changes.title)}[/bold]")
+    console.print(escape(changes.summary))
+    rows = changes.shown
+    if not rows:
+        return
+    table = Table(show_edge=False, box=None, padding=(0, 2, 0, 0))
+    table.add_column("change")
+    table.add_column("findings", justify="right")
+    table.add_column("finding ids", overflow="fold")
+    for row in rows:
+        title = f"[bold]{escape(row.title)}[/bold]" if row.leads else escape(row.title)
+        # the steady classes (still open, accepted, ...) are counted; their ids are in the findings table
+        table.add_row(title, str(row.count), escape(_ids(row.finding_ids)) if row.leads else "")
+    console.print(table)
+    console.print()
+
+
+def print_external_changes(changes: ExternalChanges | None, console: Console) -> None:
+    if changes is None:
+        return
+    console.print(f"\n[bold]{escape(changes.title)}[/bold]")
+    console.print(escape(changes.summary))
+    table = Table(show_edge=False, box=None, padding=(0, 2, 0, 0))
+    table.add_column("change")
+    table.add_column("findings", justify="right")
+    for _, title, count in changes.rows:
+        table.add_row(escape(title), _shown(count))
+    console.print(table)
+    console.print()
 
 
 def print_platform_inputs(header: ReportHeader, console: Console) -> None:
@@ -107,6 +166,7 @@ class TherapistTerminal(TerminalRenderer[TherapistView]):
 
     def show(self, view: TherapistView, console: Console) -> None:
         print_header(view.header, console, full=False)
+        print_changes(view.changes, console)
         root = _common_root([i.path for i in view.input_files])
         title = f"Inputs read (under {escape(root)})" if root else "Inputs read"
         inputs = Table(title=title, title_justify="left", show_edge=False)
@@ -130,14 +190,27 @@ class TherapistTerminal(TerminalRenderer[TherapistView]):
             console.print("[green]No connection matches a client at the chosen tier.[/green]")
             return
         self._tiers(view, console)
-        top = Table(title=f"Top findings (of {len(view.findings)})", title_justify="left", show_edge=False)
-        for col in ("client", "tier", "score", "sev", "tie", "connection", "evidence"):
+        findings = list(view.findings)
+        changes = view.changes
+        columns = ("client", "tier", "score", "sev", "tie", "connection", "evidence")
+        title = f"Top findings (of {len(findings)})"
+        if changes is not None:
+            # what changed first (new, regressed, expired, ...), each group in score order
+            leading = {c.change: i for i, c in enumerate(changes.classes) if c.leads}
+            findings.sort(key=lambda f: leading.get(changes.change(f.finding_id), len(leading)))
+            columns = ("change", *columns)
+            title = f"Top findings (of {len(findings)}; what changed first)"
+        top = Table(title=title, title_justify="left", show_edge=False)
+        for col in columns:
             top.add_column(col, overflow="fold", no_wrap=col in ("client", "score", "sev"))
-        for f in view.findings[: self.top]:
+        for f in findings[: self.top]:
             flag = "\n[magenta]ambiguous[/]" if f.ambiguous else ""
-            top.add_row(escape(f.client_ref), _tier(f.tier) + flag, f"{f.score:.2f}", _severity(f.severity),
-                        escape(f"{f.connection.platform} {f.connection.relation}"), escape(f.connection.who),
-                        escape(f.evidence_text))
+            cells = [escape(f.client_ref), _tier(f.tier) + flag, f"{f.score:.2f}", _severity(f.severity),
+                     escape(f"{f.connection.platform} {f.connection.relation}"), escape(f.connection.who),
+                     escape(f.evidence_text)]
+            if changes is not None:
+                cells.insert(0, _change(view.change_label(f.finding_id), changes.change(f.finding_id)))
+            top.add_row(*cells)
         console.print(top)
 
     @staticmethod
@@ -172,6 +245,7 @@ class ComplianceTerminal(TerminalRenderer[ComplianceView]):
 
     def show(self, view: ComplianceView, console: Console) -> None:
         print_header(view.header, console)
+        print_changes(view.changes, console)
         print_platform_inputs(view.header, console)
         console.print(f"Roster: {view.roster_clients:,} clients (key {escape(view.roster_fingerprint)}).")
         if not view.findings:
@@ -181,15 +255,19 @@ class ComplianceTerminal(TerminalRenderer[ComplianceView]):
         rows = view.findings if self.top is None else view.findings[: self.top]
         more = "" if len(rows) == len(view.findings) else f", first {len(rows)}"
         table = Table(title=f"Findings ({len(view.findings)}{more})", title_justify="left", show_edge=False)
-        for col in ("finding", "client", "sev", "category", "tie", "status", "tier", "rule", "action"):
+        changes = view.changes
+        columns = ("finding", "client", "sev", "category", "tie", "status", "tier", "rule", "action")
+        for col in (("finding", "change", *columns[1:]) if changes is not None else columns):
             table.add_column(col, overflow="fold", no_wrap=col in ("finding", "client", "sev"))
         for f in rows:
             status = f.client_status + (f" ({f.since_end})" if f.since_end else "")
             tier = _tier(f.tier) + ("\n[magenta]ambiguous[/]" if f.ambiguous else "")
-            table.add_row(escape(f.finding_id), escape(f.client_ref), _severity(f.severity), escape(f.category),
-                          escape(f"{f.platform} {f.direction or f.relation}"), escape(status), tier,
-                          escape(f"{f.rule} ({', '.join(f.sections)})" if f.sections else f.rule),
-                          escape(f.action))
+            cells = [escape(f.finding_id), escape(f.client_ref), _severity(f.severity), escape(f.category),
+                     escape(f"{f.platform} {f.direction or f.relation}"), escape(status), tier,
+                     escape(f"{f.rule} ({', '.join(f.sections)})" if f.sections else f.rule), escape(f.action)]
+            if changes is not None:
+                cells.insert(1, _change(view.change_label(f.finding_id), changes.change(f.finding_id)))
+            table.add_row(*cells)
         console.print(table)
 
 
@@ -204,6 +282,7 @@ class ExternalTerminal(TerminalRenderer[ExternalView]):
 
     def show(self, view: ExternalView, console: Console) -> None:
         print_header(view.header, console)
+        print_external_changes(view.changes, console)
         print_platform_inputs(view.header, console)
         console.print(f"Findings in total: {_shown(view.total)}")
         for title, rows in (("by severity", view.by_severity), ("by match tier", view.by_tier),

@@ -15,6 +15,14 @@ reader must not see:
   path can carry the therapist's account name.
 - `ExternalView`: counts only, passed through reports/suppress.py.
 
+When the run was recorded in the history store (issue 6), each view also
+carries what changed since the last audit, and every renderer leads with it:
+therapist and compliance views get each change class (new, regressed,
+acceptance expired, ...) with its count and finding_ids, and a short history
+label per finding row (`change_label`); finding ids and client refs are
+pseudonyms, so compliance may see them. The external view gets the counts
+only, suppressed like every other external count.
+
 Renderers receive a view, never the AuditResult.
 """
 
@@ -26,6 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from auditor.findings import AuditResult, Finding, connection_block
+from auditor.history.changes import LEADS, Change, RunChanges
 from auditor.match import TIERS
 from auditor.policy import Ruling
 from auditor.presets import SEVERITIES
@@ -104,6 +113,158 @@ class Tallies:
     by_platform: Tally
     by_category: Tally
     by_platform_severity: tuple[tuple[str, Tally], ...]
+
+
+# -- what changed since the last audit ------------------------------------------------
+
+#: how each change class is named in a report's "what changed" table
+CHANGE_TITLES: Mapping[Change, str] = {Change.GONE: "gone (marked resolved)"}
+#: the short history label of a finding row
+ROW_LABELS: Mapping[Change, str] = {
+    Change.NEW: "new", Change.STILL_OPEN: "still open", Change.ACCEPTED: "accepted",
+    Change.EXPIRED: "acceptance expired", Change.CHANGED: "accepted, facts changed",
+    Change.REGRESSED: "regressed", Change.REOPENED: "false positive, now stronger",
+    Change.SUPPRESSED: "false positive", Change.GONE: "gone"}
+CHANGES_TITLE = "What changed since the last audit"
+
+
+def change_order() -> tuple[Change, ...]:
+    """What needs attention first (new, regressed, expired, changed, reopened, gone), then the steady classes."""
+    return (*LEADS, *(c for c in Change if c not in LEADS))
+
+
+def _changes_title(previous_at: str, first_audit: bool) -> str:
+    if first_audit:
+        return f"{CHANGES_TITLE} (none before: first audit)"
+    return f"{CHANGES_TITLE} ({previous_at[:10]})" if previous_at else CHANGES_TITLE
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeCount:
+    """One change class: its word in findings.json, its title in words, and the findings in it."""
+
+    change: str                    # Change.value, e.g. "acceptance expired"
+    title: str                     # e.g. "gone (marked resolved)"
+    count: int
+    finding_ids: tuple[str, ...]   # pseudonyms
+    leads: bool                    # needs attention now (new, regressed, expired, changed, reopened, gone)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSummary:
+    """What changed since the last audit, by finding_id (therapist and compliance views)."""
+
+    run: int
+    previous_run: int | None
+    previous_at: str
+    headline: str
+    classes: tuple[ChangeCount, ...]           # every class, in change_order(), zeros included
+    row_labels: tuple[tuple[str, str], ...]    # finding_id -> short history label, findings present in this run
+    row_changes: tuple[tuple[str, str], ...]   # finding_id -> Change.value
+
+    @property
+    def first_audit(self) -> bool:
+        return self.previous_run is None
+
+    @property
+    def title(self) -> str:
+        return _changes_title(self.previous_at, self.first_audit)
+
+    @property
+    def summary(self) -> str:
+        """The headline without its 'Since the last audit (DATE):' (the section's title says it)."""
+        if self.first_audit:
+            return "First audit in this history: every finding is new."
+        leads = ", ".join(f"{c.count} {c.title}" for c in self.classes if c.leads and c.count)
+        steady = ", ".join(f"{c.count} {c.title}" for c in self.classes if not c.leads and c.count)
+        text = leads or "Nothing new, regressed, expired or gone"
+        return text[:1].upper() + text[1:] + (f"; unchanged: {steady}." if steady else ".")
+
+    @property
+    def shown(self) -> tuple[ChangeCount, ...]:
+        """The classes with findings in them."""
+        return tuple(c for c in self.classes if c.count)
+
+    @property
+    def gone_ids(self) -> tuple[str, ...]:
+        return next((c.finding_ids for c in self.classes if c.change == Change.GONE.value), ())
+
+    def label(self, finding_id: str) -> str:
+        return dict(self.row_labels).get(finding_id, "")
+
+    def change(self, finding_id: str) -> str:
+        return dict(self.row_changes).get(finding_id, "")
+
+    def order(self, finding_id: str) -> int:
+        """Where the finding's change class stands in change_order() (for sorting: what changed first)."""
+        words = [c.change for c in self.classes]
+        change = self.change(finding_id)
+        return words.index(change) if change in words else len(words)
+
+
+def change_summary(changes: RunChanges | None) -> ChangeSummary | None:
+    """The audience-safe form of a run's diff: pseudonymous finding ids, counts and labels."""
+    if changes is None:
+        return None
+    classes = tuple(ChangeCount(c.value, CHANGE_TITLES.get(c, c.value), changes.count(c), tuple(changes.ids(c)),
+                                c in LEADS) for c in change_order())
+    present = [(fid, c) for c in change_order() if c is not Change.GONE for fid in changes.ids(c)]
+    return ChangeSummary(
+        run=int(changes.run_id), previous_run=changes.previous_run, previous_at=str(changes.previous_at or ""),
+        headline=changes.headline(), classes=classes,
+        row_labels=tuple((fid, ROW_LABELS.get(c, c.value)) for fid, c in present),
+        row_changes=tuple((fid, c.value) for fid, c in present))
+
+
+ShownTally = tuple[tuple[str, ShownCount], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalChanges:
+    """The change counts an external reader may see: present classes suppressed as one table, gone on its own."""
+
+    first_audit: bool
+    previous_at: str               # the date of the last audit
+    counts: ShownTally             # Change.value -> shown count, findings present in this run
+    gone: ShownCount               # not part of this run's total, so suppressed on its own
+
+    @property
+    def title(self) -> str:
+        return _changes_title(self.previous_at, self.first_audit)
+
+    @property
+    def summary(self) -> str:
+        """What changed, in shown counts only ('new: <11; gone (marked resolved): 12.')."""
+        if self.first_audit:
+            return "First audit in this history: every finding is new."
+        parts = [f"{title}: {count.text}" for change, title, count in self.rows
+                 if Change(change) in LEADS and count.text != "0"]
+        text = "; ".join(parts) if parts else "nothing new, regressed, expired or gone"
+        return text[:1].upper() + text[1:] + "."
+
+    @property
+    def headline(self) -> str:
+        """Like RunChanges.headline, in shown counts only."""
+        if self.first_audit:
+            return self.summary
+        when = f" ({self.previous_at})" if self.previous_at else ""
+        return f"Since the last audit{when}: {self.summary}"
+
+    @property
+    def rows(self) -> tuple[tuple[str, str, ShownCount], ...]:
+        """(change word, title, shown count) for every class, in change_order()."""
+        shown = {**dict(self.counts), Change.GONE.value: self.gone}
+        return tuple((c.value, CHANGE_TITLES.get(c, c.value), shown[c.value]) for c in change_order()
+                     if c.value in shown)
+
+
+def external_changes(changes: RunChanges | None, threshold: int) -> ExternalChanges | None:
+    if changes is None:
+        return None
+    present = [(c.value, changes.count(c)) for c in change_order() if c is not Change.GONE]
+    return ExternalChanges(first_audit=changes.previous_run is None, previous_at=str(changes.previous_at or "")[:10],
+                           counts=suppress_table(present, threshold),
+                           gone=show_total(changes.count(Change.GONE), threshold))
 
 
 # -- therapist ---------------------------------------------------------------------
@@ -187,6 +348,11 @@ class TherapistView:
     ignored: tuple[tuple[str, str], ...]
     findings: tuple[TherapistFinding, ...]
     tallies: Tallies
+    changes: ChangeSummary | None = None    # None: the run was not recorded in a history store
+
+    def change_label(self, finding_id: str) -> str:
+        """'new', 'regressed', 'acceptance expired', 'still open', 'accepted', ...; '' without history."""
+        return self.changes.label(finding_id) if self.changes else ""
 
 
 # -- compliance --------------------------------------------------------------------
@@ -219,11 +385,13 @@ class ComplianceView:
     roster_clients: int
     findings: tuple[ComplianceFinding, ...]
     tallies: Tallies
+    changes: ChangeSummary | None = None    # finding ids only: pseudonyms
+
+    def change_label(self, finding_id: str) -> str:
+        return self.changes.label(finding_id) if self.changes else ""
 
 
 # -- external ----------------------------------------------------------------------
-
-ShownTally = tuple[tuple[str, ShownCount], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +405,7 @@ class ExternalView:
     by_tier: ShownTally
     by_platform: ShownTally
     by_category: ShownTally
+    changes: ExternalChanges | None = None  # counts only, suppressed
 
 
 View = TherapistView | ComplianceView | ExternalView
@@ -317,7 +486,7 @@ def therapist_view(result: AuditResult, now: str | None = None) -> TherapistView
         input_files=tuple(InputFile(i.path, i.platform, i.records, i.skipped) for i in result.inputs),
         ignored=tuple((str(p), str(why)) for p, why in result.ignored),
         findings=tuple(_therapist_finding(f) for f in result.findings),
-        tallies=_tallies(result, _platforms_read(result)))
+        tallies=_tallies(result, _platforms_read(result)), changes=change_summary(result.changes))
 
 
 def _compliance_finding(finding: Finding) -> ComplianceFinding:
@@ -343,7 +512,8 @@ def compliance_view(result: AuditResult, now: str | None = None) -> ComplianceVi
     rows = sorted((_compliance_finding(f) for f in result.findings), key=_compliance_order)
     return ComplianceView(header=_header(result, Audience.COMPLIANCE, now),
                           roster_fingerprint=result.roster_fingerprint, roster_clients=result.roster_clients,
-                          findings=tuple(rows), tallies=_tallies(result, _platforms_read(result)))
+                          findings=tuple(rows), tallies=_tallies(result, _platforms_read(result)),
+                          changes=change_summary(result.changes))
 
 
 def external_view(result: AuditResult, now: str | None = None) -> ExternalView:
@@ -355,7 +525,8 @@ def external_view(result: AuditResult, now: str | None = None) -> ExternalView:
                         by_severity=suppress_table(tallies.by_severity, threshold),
                         by_tier=suppress_table(tallies.by_tier, threshold),
                         by_platform=suppress_table(tallies.by_platform, threshold),
-                        by_category=suppress_table(tallies.by_category, threshold))
+                        by_category=suppress_table(tallies.by_category, threshold),
+                        changes=external_changes(result.changes, threshold))
 
 
 VIEW_BUILDERS: Mapping[Audience, Callable[..., View]] = {
