@@ -232,14 +232,17 @@ class ExternalChanges:
     def title(self) -> str:
         return _changes_title(self.previous_at, self.first_audit)
 
-    @property
-    def summary(self) -> str:
-        """What changed, in shown counts only ('new: <11; gone (marked resolved): 12.')."""
-        if self.first_audit:
-            return "First audit in this history: every finding is new."
+    def _parts(self) -> str:
         parts = [f"{title}: {count.text}" for change, title, count in self.rows
                  if Change(change) in LEADS and count.text != "0"]
-        text = "; ".join(parts) if parts else "nothing new, regressed, expired or gone"
+        return "; ".join(parts) if parts else "nothing new, regressed, expired or gone"
+
+    @property
+    def summary(self) -> str:
+        """What changed, in shown counts only ('New: <11; gone (marked resolved): 12.')."""
+        if self.first_audit:
+            return "First audit in this history: every finding is new."
+        text = self._parts()
         return text[:1].upper() + text[1:] + "."
 
     @property
@@ -248,7 +251,7 @@ class ExternalChanges:
         if self.first_audit:
             return self.summary
         when = f" ({self.previous_at})" if self.previous_at else ""
-        return f"Since the last audit{when}: {self.summary}"
+        return f"Since the last audit{when}: {self._parts()}."
 
     @property
     def rows(self) -> tuple[tuple[str, str, ShownCount], ...]:
