@@ -161,3 +161,33 @@ def test_parallel_encoding_equals_serial(key, monkeypatch):
         for name, values in getattr(serial, group).items():
             assert np.array_equal(values, getattr(parallel, group)[name]), (group, name)
     assert np.array_equal(serial.name_words, parallel.name_words) and parallel.size == 60
+
+
+def test_a_display_word_the_client_lacks_counts_against(key):
+    records = _roster([_client("1", "Heitor", "Silveira")])
+    found = _match(key, records, [conn(display_name="Heitor Silveira"),
+                                  conn(display_name="Heitor Goncalves Silveira")])
+    assert found[(0, "1")].score > found[(1, "1")].score
+
+
+def test_identical_given_names_are_exact_not_nickname(key):
+    records = _roster([_client("1", "Gary", "Thornbury")])
+    found = _match(key, records, [conn(display_name="Gary Thornbury")])
+    assert _levels(found[(0, "1")]) == {"given name": "exact", "surname": "exact"}
+
+
+def test_typo_after_the_second_letter_is_still_a_candidate(key):
+    records = _roster([_client("1", "Jonathan", "Pemberton")])
+    found = _match(key, records, [conn(display_name="Joanthan Pemberton"), conn(display_name="Jonathan Pemberrton")])
+    for i in range(2):
+        assert found[(i, "1")].tier in ("likely", "possible")
+        assert set(_levels(found[(i, "1")]).values()) & {"similar-spelling", "sounds-alike"}
+
+
+def test_namesakes_in_the_list_lower_the_score(key):
+    records = _roster([_client("1", "Rosalind", "Quarrington")])
+    alone = _match(key, records, [conn(display_name="Rosalind Quarrington")])
+    crowd = _match(key, records, [conn(display_name="Rosalind Quarrington")] * 1
+                   + [conn(display_name="Rosalind Quarrington", platform="x", relation="follower",
+                           username=f"rq{i}") for i in range(6)])
+    assert crowd[(0, "1")].score < alone[(0, "1")].score
