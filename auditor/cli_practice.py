@@ -78,6 +78,10 @@ def connections_encode(app: App, exports: tuple[str, ...], output: Path, index_p
     (platform, relation, your account, how a subscriber joined): no names,
     handles, e-mails, phones, links or paths. Your local index maps the refs
     back to your connections; it stays on this machine.
+
+    The admin holds the practice key, so they could test guesses (a list of
+    names or handles) against these encodings: send this file to your
+    practice admin only, and delete your copy once it is sent.
     """
     from .audit import read_connections
     from .practice.encoded import encode_for_practice, load_index, save_connections, save_index

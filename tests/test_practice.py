@@ -242,6 +242,8 @@ def test_three_party_flow_two_clinicians(practice: Path, runner, keys) -> None:
     by = {row["clinician"]: row for row in after["clinicians"]}
     assert by[a_ref]["status"]["accepted"] == 1 and by[a_ref]["status"]["open"] == 0
     assert not _hits(_store_text(tmp / "admin" / "history.sqlite", keys))
+    for store in (tmp / "admin" / "history.sqlite", tmp / "a" / "history.sqlite"):
+        assert_ok(run(runner, "log", "verify", "--store", store))
 
 
 def test_refs_stable_across_runs_and_unguessable(practice: Path, runner, keys) -> None:

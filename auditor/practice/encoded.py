@@ -226,8 +226,8 @@ def _pack(obj: Any) -> dict[str, np.ndarray]:
         if isinstance(value, dict):
             arrays.update({f"d__{f.name}__{k}": np.asarray(v) for k, v in value.items()})
             arrays[f"k__{f.name}"] = np.asarray(sorted(value), dtype=str)
-        elif isinstance(value, np.ndarray):
-            arrays[f"a__{f.name}"] = value
+        elif isinstance(value, (np.ndarray, list, tuple)):
+            arrays[f"a__{f.name}"] = np.asarray(value)
         elif isinstance(value, (bool, int, float, str, np.generic)):
             arrays[f"s__{f.name}"] = np.asarray(value)
         else:
