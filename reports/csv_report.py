@@ -55,7 +55,7 @@ def change_lines(changes: ChangeSummary | None) -> list[str]:
         return []
     return [f"{changes.title}: {changes.summary}",
             # ids of what changed; the steady classes (still open, ...) are in the change column
-            *(f"{c.title}: {c.count}" + (f" ({' '.join(c.finding_ids)})" if c.leads else "")
+            *(f"{c.title}: {c.count}" + (f" ({' '.join(c.finding_ids)})" if changes.lists_ids(c) else "")
               for c in changes.shown)]
 
 

@@ -78,7 +78,7 @@ FINDINGS_MACROS = """
 {% if c.shown %}<table class="counts">
 <thead><tr><th>change</th><th class="num">findings</th><th>finding ids</th></tr></thead>
 <tbody>
-{% for k in c.shown %}<tr class="change{% if k.leads %} lead{% endif %}" data-change-row="{{ k.change }}"><td>{{ k.title }}</td><td class="num">{{ k.count }}</td>{% if k.leads %}<td class="mono wrap">{{ k.finding_ids | join(", ") }}</td>{% else %}<td class="note">see the Change column of the findings table</td>{% endif %}</tr>
+{% for k in c.shown %}<tr class="change{% if k.leads %} lead{% endif %}" data-change-row="{{ k.change }}"><td>{{ k.title }}</td><td class="num">{{ k.count }}</td>{% if c.lists_ids(k) %}<td class="mono wrap">{{ k.finding_ids | join(", ") }}</td>{% else %}<td class="note">see the Change column of the findings table</td>{% endif %}</tr>
 {% endfor %}</tbody>
 </table>{% endif %}
 </section>

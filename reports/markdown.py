@@ -44,7 +44,7 @@ def changes_lines(changes: ChangeSummary | None) -> list[str]:
     lines = ["", f"## {md(changes.title)}", "", f"**{md(changes.summary)}**"]
     if changes.shown:
         lines += [""] + table(("change", "findings", "finding ids"),
-                              ((c.title, c.count, ", ".join(c.finding_ids) if c.leads else "(see the change column)")
+                              ((c.title, c.count, ", ".join(c.finding_ids) if changes.lists_ids(c) else "(see the change column)")
                                for c in changes.shown))
     return lines
 

@@ -105,7 +105,7 @@ def print_changes(changes: ChangeSummary | None, console: Console) -> None:
     for row in rows:
         title = f"[bold]{escape(row.title)}[/bold]" if row.leads else escape(row.title)
         # the steady classes (still open, accepted, ...) are counted; their ids are in the findings table
-        table.add_row(title, str(row.count), escape(_ids(row.finding_ids)) if row.leads else "")
+        table.add_row(title, str(row.count), escape(_ids(row.finding_ids)) if changes.lists_ids(row) else "")
     console.print(table)
     console.print()
 

@@ -180,6 +180,11 @@ class ChangeSummary:
         text = leads or "Nothing new, regressed, expired or gone"
         return text[:1].upper() + text[1:] + (f"; unchanged: {steady}." if steady else ".")
 
+    def lists_ids(self, row: ChangeCount) -> bool:
+        """Whether a report's change section names the ids of a class: what changed, not the steady ones,
+        and not on a first audit (every finding is new: the findings table says it row by row)."""
+        return row.leads and not self.first_audit
+
     @property
     def shown(self) -> tuple[ChangeCount, ...]:
         """The classes with findings in them."""
