@@ -341,3 +341,16 @@ def test_killing_an_audit_leaves_the_store_and_previous_results_intact(runner, k
     assert snapshot(tmp / "mid-transaction" / "history.sqlite")["runs"] == [1, 2]
     assert not (tmp / "mid-transaction" / "history.sqlite-journal").exists()
     assert time.monotonic() - started < 60, "kill test too slow"
+
+
+def test_labels_take_an_id_in_any_case_and_keep_the_reason_sealed(busy_store):
+    store, ids, reasons = busy_store
+    fid = ids["your_friends.json#friends_v2[5]"]
+    with open_store(store, KEYS, create=False) as history:
+        after = history.dispose(fid.lower(), "accept", "reviewed in supervision", date(2099, 1, 1))
+        assert (after.finding_id, after.status, after.accepted_until) == (fid, "accepted", "2099-01-01")
+        assert history.dispositions(fid)[-1]["reason"] == "reviewed in supervision"
+        okafor = history.dispositions(ids["your_friends.json#friends_v2[2]"])
+        assert [d["reason"] for d in okafor if d["action"] == "resolve"] == [reasons["resolve"]]
+        assert history.verify()[1] == []
+    assert b"reviewed in supervision" not in _raw(store)

@@ -253,7 +253,7 @@ class HistoryStore:
             raise AuditorError("a reason is required (--reason TEXT)")
         if until is not None and action != "accept":
             raise AuditorError("--until applies to 'accept' only")
-        self.finding(finding_id)            # a one-line error for an unknown id
+        finding_id = self.finding(finding_id).finding_id    # a one-line error for an unknown id; canonical case
         at = now_utc()
         with self._transaction():
             self._set_status(finding_id, ACTIONS[action], at, until.isoformat() if until else None,
@@ -361,8 +361,11 @@ class HistoryStore:
             "SELECT subject FROM audit_log WHERE subject LIKE 'run %'")}
         for run in self.runs():
             row = self.db.execute("SELECT mac FROM runs WHERE run_id = ?", (run.run_id,)).fetchone()
-            if self._run_mac(run.run_id, run.at, run.kind, run.scope, run.platforms, run.preset, run.connections,
-                             run.findings, run.counts) != row[0]:
+            sealed = self._run_mac(run.run_id, run.at, run.kind, run.scope, run.platforms, run.preset,
+                                   run.connections, run.findings, run.counts)
+            # Runs recorded before the seal covered every column (first builds of format 1) keep the old seal.
+            legacy = self.cipher.mac("run", run.run_id, run.at, run.kind, run.scope, run.platforms, run.counts)
+            if row[0] not in (sealed, legacy):
                 problems.append(f"run {run.run_id} was edited outside the tool")
             try:
                 self.run_document(run.run_id)
