@@ -15,6 +15,7 @@ auditor/cli.py; nothing here imports that module at import time.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -222,15 +223,24 @@ def practice_match(app: App, roster_path: Path, connections_path: Path, clinicia
     if output.resolve() in (connections_path.resolve(), roster_path.resolve()):
         raise AuditorError(f"{output}: would overwrite an input; choose another -o")
     store_file = _store_path(app, store)
-    open_store(store_file, keys).close()              # wrong key or a broken store: stop before any write
     with app.progress(f"matching {pc.size:,} connections") as update:
         outcome = match_clinician(keys, roster, pc, ref, policy=policy, min_tier=min_tier)
         update("recording the run in the history store")
-        document = results_document(outcome, pc)
-        with open_store(store_file, keys) as history:
-            changes = history.record_run(outcome.result, _admin_document(outcome.result), kind="practice-match",
-                                         scope=ref)
-        save_results(output, keys, document)
+        # The results are written beside -o first and put in place once the run is recorded: an
+        # unwritable -o records nothing, and a failed record leaves no results (and any older ones) as they were.
+        pending = output.with_name(f".{output.name}.pending")
+        save_results(pending, keys, results_document(outcome, pc))
+        try:
+            with open_store(store_file, keys) as history:
+                changes = history.record_run(outcome.result, _admin_document(outcome.result),
+                                             kind="practice-match", scope=ref)
+            os.replace(pending, output)
+        except OSError as exc:
+            pending.unlink(missing_ok=True)
+            raise AuditorError(f"{output}: cannot write ({exc.strerror})") from None
+        except BaseException:
+            pending.unlink(missing_ok=True)
+            raise
     app.say(changes.headline())
     app.say(f"Clinician {ref}: {pc.size:,} encoded connections, {len(outcome.own)} finding(s) for their own "
             f"clients -> {output}; {len(outcome.colleague)} match(es) to a colleague's client kept in "

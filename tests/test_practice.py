@@ -361,3 +361,21 @@ def test_summary_flags_overdue_and_never_audited(practice: Path, runner, keys) -
     out = tmp / "admin" / "summary.md"
     assert_ok(run(runner, "practice", "summary", "--store", store_path, "--format", "md", "-o", out))
     assert out.stat().st_mode & 0o777 == 0o600 and a_ref in out.read_text()
+
+
+def test_unwritable_results_record_nothing(practice: Path, runner, keys) -> None:
+    tmp = practice
+    assert_ok(_encode(runner, tmp, "a"))
+    before = set(tmp.rglob("*"))
+    blocked = run(runner, "practice", "match", "--roster", tmp / "admin" / "roster.enc", "--connections",
+                  tmp / "a" / "mine.enc", "--clinician", "Dana Ortiz", "-o", tmp / "a" / "export.csv" / "r.enc",
+                  "--store", tmp / "admin" / "history.sqlite")
+    assert_one_line_error(blocked)
+    _nothing_new(tmp, before)
+    # A store of another practice key: the results are not put in place either.
+    other = PracticeKey(bytes(32), "other").subkeys()
+    open_store(tmp / "admin" / "other.sqlite", other).close()
+    before = set(tmp.rglob("*"))
+    wrong = _match(runner, tmp, "a", "Dana Ortiz", "--store", tmp / "admin" / "other.sqlite")
+    assert "another practice key" in assert_one_line_error(wrong)
+    _nothing_new(tmp, before)
