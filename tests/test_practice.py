@@ -379,3 +379,36 @@ def test_unwritable_results_record_nothing(practice: Path, runner, keys) -> None
     wrong = _match(runner, tmp, "a", "Dana Ortiz", "--store", tmp / "admin" / "other.sqlite")
     assert "another practice key" in assert_one_line_error(wrong)
     _nothing_new(tmp, before)
+
+
+def test_encodings_round_trip_field_by_field(practice: Path, runner, keys) -> None:
+    """mine.enc stores every field of EncodedConnections generically (new fields need no change here)."""
+    import dataclasses
+
+    from auditor.audit import read_connections
+    from auditor.practice.encoded import LocalIndex, _pack, _unpack, encode_for_practice, save_connections
+
+    connections, inputs, _ = read_connections([str(practice / "a" / "export.csv")])
+    pc = encode_for_practice(keys, connections, inputs, LocalIndex.new())
+    save_connections(practice / "x.enc", keys, pc)
+    loaded = load_connections(practice / "x.enc", keys)
+    for f in dataclasses.fields(pc.encoded):
+        want, got = getattr(pc.encoded, f.name), getattr(loaded.encoded, f.name)
+        if isinstance(want, dict):
+            assert want.keys() == got.keys() and all(np.array_equal(want[k], got[k]) for k in want), f.name
+        elif isinstance(want, np.ndarray):
+            assert np.array_equal(want, got) and want.dtype == got.dtype, f.name
+        else:
+            assert want == got, f.name
+
+    @dataclasses.dataclass
+    class Later:                       # a field added later, optional and left None
+        size: int
+        rows: dict
+        extra: np.ndarray | None = None
+
+    packed = _pack(Later(3, {"a": np.arange(3)}))
+    back = _unpack(Later, packed, practice / "x.enc")
+    assert back.size == 3 and back.extra is None and np.array_equal(back.rows["a"], np.arange(3))
+    with pytest.raises(Exception, match="another version"):
+        _unpack(Later, {"k__rows": np.asarray(["a"]), "d__rows__a": np.arange(3)}, practice / "x.enc")

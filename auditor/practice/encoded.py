@@ -223,6 +223,8 @@ def _pack(obj: Any) -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {}
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
+        if value is None:                      # an optional field left out: its default on loading
+            continue
         if isinstance(value, dict):
             arrays.update({f"d__{f.name}__{k}": np.asarray(v) for k, v in value.items()})
             arrays[f"k__{f.name}"] = np.asarray(sorted(value), dtype=str)
@@ -231,7 +233,8 @@ def _pack(obj: Any) -> dict[str, np.ndarray]:
         elif isinstance(value, (bool, int, float, str, np.generic)):
             arrays[f"s__{f.name}"] = np.asarray(value)
         else:
-            raise TypeError(f"cannot store field {f.name} of {type(obj).__name__} ({type(value).__name__})")
+            raise AuditorError(f"cannot store field {f.name} of {type(obj).__name__} ({type(value).__name__}): "
+                               "this version of the tool cannot write practice encodings")
     return arrays
 
 
