@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from auditor.findings import AuditResult, Finding, connection_block
 from auditor.history.changes import LEADS, Change, RunChanges
@@ -159,8 +160,8 @@ class ChangeSummary:
     previous_at: str
     headline: str
     classes: tuple[ChangeCount, ...]           # every class, in change_order(), zeros included
-    row_labels: tuple[tuple[str, str], ...]    # finding_id -> short history label, findings present in this run
-    row_changes: tuple[tuple[str, str], ...]   # finding_id -> Change.value
+    row_labels: Mapping[str, str]              # finding_id -> short history label, findings present in this run
+    row_changes: Mapping[str, str]             # finding_id -> Change.value (read-only mappings)
 
     @property
     def first_audit(self) -> bool:
@@ -195,10 +196,10 @@ class ChangeSummary:
         return next((c.finding_ids for c in self.classes if c.change == Change.GONE.value), ())
 
     def label(self, finding_id: str) -> str:
-        return dict(self.row_labels).get(finding_id, "")
+        return self.row_labels.get(finding_id, "")
 
     def change(self, finding_id: str) -> str:
-        return dict(self.row_changes).get(finding_id, "")
+        return self.row_changes.get(finding_id, "")
 
     def order(self, finding_id: str) -> int:
         """Where the finding's change class stands in change_order() (for sorting: what changed first)."""
@@ -217,8 +218,8 @@ def change_summary(changes: RunChanges | None) -> ChangeSummary | None:
     return ChangeSummary(
         run=int(changes.run_id), previous_run=changes.previous_run, previous_at=str(changes.previous_at or ""),
         headline=changes.headline(), classes=classes,
-        row_labels=tuple((fid, ROW_LABELS.get(c, c.value)) for fid, c in present),
-        row_changes=tuple((fid, c.value) for fid, c in present))
+        row_labels=MappingProxyType({fid: ROW_LABELS.get(c, c.value) for fid, c in present}),
+        row_changes=MappingProxyType({fid: c.value for fid, c in present}))
 
 
 ShownTally = tuple[tuple[str, ShownCount], ...]
