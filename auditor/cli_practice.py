@@ -137,9 +137,9 @@ def findings_import(app: App, results_path: Path, index_path: Path | None, store
 
     formats = parse_formats(fmt)
     keys = app.key().subkeys()
-    document = load_results(results_path, keys)
     index_file = _index_path(app, index_path)
     index = load_index(index_file, keys)
+    document = load_results(results_path, keys, index, index_file)
     result = import_result(results_path, document, index, index_file)
     if not no_store:
         record_history(app, keys, result, _store_path(app, store), kind="import", scope=str(document["clinician"]))
@@ -229,7 +229,7 @@ def practice_match(app: App, roster_path: Path, connections_path: Path, clinicia
         # The results are written beside -o first and put in place once the run is recorded: an
         # unwritable -o records nothing, and a failed record leaves no results (and any older ones) as they were.
         pending = output.with_name(f".{output.name}.pending")
-        save_results(pending, keys, results_document(outcome, pc))
+        save_results(pending, keys, results_document(outcome, pc), pc.return_key)
         try:
             with open_store(store_file, keys) as history:
                 changes = history.record_run(outcome.result, _admin_document(outcome.result),

@@ -10,6 +10,7 @@ client_ref, and that bad files give one line and write nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import sqlite3
@@ -19,6 +20,7 @@ import numpy as np
 import pytest
 
 from auditor.clients import read_clients
+from auditor.errors import AuditorError
 from auditor.history import open_store
 from auditor.keys import PracticeKey
 from auditor.practice.encoded import load_connections, load_index
@@ -82,6 +84,13 @@ def _mine_payload_text(path: Path, keys) -> str:
     payload = unseal(path, "practice-connections", (1,), keys).payload
     size = int.from_bytes(payload[:4], "big")
     return payload[4:4 + size].decode() + "\n" + _npz_text(payload[4 + size:])
+
+
+def _open_results(tmp: Path, who: str, keys) -> bytes:
+    """results-WHO.enc opened as the admin who made it can: with the return key from WHO's mine.enc."""
+    return_key = load_connections(tmp / who / "mine.enc", keys).return_key
+    return unseal(tmp / "admin" / f"results-{who}.enc", "practice-results", (1,),
+                  dataclasses.replace(keys, files=return_key)).payload
 
 
 def _store_text(path: Path, keys) -> str:
@@ -175,7 +184,7 @@ def test_three_party_flow_two_clinicians(practice: Path, runner, keys) -> None:
         assert not _hits(_mine_payload_text(mine, keys)), who
         results = tmp / "admin" / f"results-{who}.enc"
         assert not _hits(results.read_bytes())
-        assert not _hits(unseal(results, "practice-results", (1,), keys).payload)
+        assert not _hits(_open_results(tmp, who, keys))
     store_text = _store_text(tmp / "admin" / "history.sqlite", keys)
     assert not _hits(store_text)
     assert not _hits(store_text, ROSTER_MARKERS)
@@ -184,7 +193,9 @@ def test_three_party_flow_two_clinicians(practice: Path, runner, keys) -> None:
         assert not _hits(text, NON_MATCHING)
 
     # (ii) A's results name only A's clients; B's client shows up as a count in the compliance view.
-    a_results = json.loads(unseal(tmp / "admin" / "results-a.enc", "practice-results", (1,), keys).payload)
+    a_results = json.loads(_open_results(tmp, "a", keys))
+    with pytest.raises(AuditorError, match="damaged or was altered"):   # the practice key alone cannot open it
+        unseal(tmp / "admin" / "results-a.enc", "practice-results", (1,), keys)
     a_clients = {f["client_ref"] for f in a_results["findings"]}
     assert a_clients == {refs["MRN-70011"]}
     assert refs["MRN-80021"] not in json.dumps(a_results)

@@ -7,6 +7,10 @@ per connection, and only what the policy needs to rule on a tie (platform,
 relation, the clinician's own account name, how a subscriber joined). No display
 name, username, e-mail, phone, URL, external id, date or source path.
 
+Each encoding also carries a random return key (kept in the local index too):
+the admin seals the results under it, so only the clinician whose index made
+the encodings can open them, not a colleague who holds the same practice key.
+
 Connection refs are HMACs under a random secret that never leaves the
 clinician's machine (it lives in the local index), so they are stable from one
 quarter to the next (the admin's history can diff runs) yet the admin, who holds
@@ -174,6 +178,7 @@ class PracticeConnections:
     attributes: dict[str, np.ndarray]     # ATTRIBUTES -> str arrays, one per connection
     encoded: EncodedConnections
     inputs: list[dict[str, Any]]          # per platform: records, skipped (no paths)
+    return_key: bytes = b""               # the results for these encodings are sealed under it
 
     @property
     def size(self) -> int:
@@ -204,8 +209,10 @@ def encode_for_practice(keys: SubKeys, connections: Sequence[Connection], inputs
     refs = index.assign(connections)
     encodings_id = random_id("E")
     created = now_utc()
+    return_key = secrets.token_bytes(32)
     index.add_encoding(encodings_id, refs, connections, {
         "created_at": created,
+        "return_key": return_key.hex(),
         "inputs": [dataclasses.asdict(i) for i in inputs],
         "ignored": [list(pair) for pair in (ignored or [])],
         "region": region,
@@ -215,7 +222,7 @@ def encode_for_practice(keys: SubKeys, connections: Sequence[Connection], inputs
         refs=np.asarray(refs, dtype=str).reshape(len(refs)),
         attributes={name: np.asarray([getattr(c, name) or "" for c in connections], dtype=str).reshape(len(refs))
                     for name in ATTRIBUTES},
-        encoded=encoded, inputs=platform_inputs(inputs))
+        encoded=encoded, inputs=platform_inputs(inputs), return_key=return_key)
 
 
 def _pack(obj: Any) -> dict[str, np.ndarray]:
@@ -264,7 +271,7 @@ def save_connections(path: Path, keys: SubKeys, pc: PracticeConnections) -> dict
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     meta = json.dumps({"encodings_id": pc.encodings_id, "index_id": pc.index_id, "created_at": pc.created_at,
-                       "inputs": pc.inputs}).encode()
+                       "inputs": pc.inputs, "return_key": pc.return_key.hex()}).encode()
     payload = len(meta).to_bytes(4, "big") + meta + buffer.getvalue()
     counts = {"connections": pc.size, "platforms": len(pc.inputs)}
     seal(path, KIND, VERSION, keys, payload, {"created_at": pc.created_at, "counts": counts})
@@ -286,7 +293,7 @@ def load_connections(path: Path, keys: SubKeys) -> PracticeConnections:
         pc = PracticeConnections(
             encodings_id=str(meta["encodings_id"]), index_id=str(meta["index_id"]),
             created_at=str(meta.get("created_at", "")), refs=refs, attributes=attributes, encoded=encoded,
-            inputs=list(meta.get("inputs", [])))
+            inputs=list(meta.get("inputs", [])), return_key=bytes.fromhex(meta["return_key"]))
     except AuditorError:
         raise
     except (ValueError, KeyError, TypeError, OSError, EOFError) as exc:

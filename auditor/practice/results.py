@@ -4,7 +4,9 @@
 clients only: finding_id, connection ref, client_ref, client status, tier,
 score, ambiguity, evidence in words and the policy's ruling. It names the
 encodings and the local index it answers, so an import against another index
-fails with one line instead of showing the wrong handles.
+fails with one line instead of showing the wrong handles. The payload is
+sealed under the return key the clinician's encodings carried (kept in their
+local index), so a colleague holding the same practice key cannot open it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..keys import SubKeys
 from ..match import Evidence
 from ..policy import Ruling
 from ..presets import CLASS_LABELS
-from ..sealed import seal, unseal
+from ..sealed import read_header, seal, unseal
 from .encoded import LocalIndex, PracticeConnections, now_utc
 from .match import PracticeMatch
 
@@ -78,19 +80,44 @@ def results_document(match: PracticeMatch, pc: PracticeConnections) -> dict[str,
     }
 
 
-def save_results(path: Path, keys: SubKeys, document: dict[str, Any]) -> None:
-    seal(path, KIND, VERSION, keys, json.dumps(document, ensure_ascii=False).encode(),
-         {"clinician": document["clinician"], "created_at": now_utc(), "findings": len(document["findings"])})
+def _return_keys(keys: SubKeys, return_key: bytes) -> SubKeys:
+    """The practice key's sub-keys with the file key replaced by the clinician's return key."""
+    if len(return_key) != 32:
+        raise AuditorError("the encodings carry no usable return key (encode again with this version)")
+    return dataclasses.replace(keys, files=return_key)
 
 
-def load_results(path: Path, keys: SubKeys) -> dict[str, Any]:
-    sealed = unseal(path, KIND, (VERSION,), keys)
+def save_results(path: Path, keys: SubKeys, document: dict[str, Any], return_key: bytes) -> None:
+    """Seal for the one clinician whose local index holds `return_key`."""
+    seal(path, KIND, VERSION, _return_keys(keys, return_key), json.dumps(document, ensure_ascii=False).encode(),
+         {"clinician": document["clinician"], "index_id": document["index_id"],
+          "encodings_id": document["encodings_id"], "created_at": now_utc(), "findings": len(document["findings"])})
+
+
+def load_results(path: Path, keys: SubKeys, index: LocalIndex, index_path: Path) -> dict[str, Any]:
+    """Check the results answer this index's encodings, then open them with the encoding's return key."""
+    header, _, _ = read_header(path, KIND)
+    if header.get("index_id") != index.index_id:
+        raise AuditorError(f"{path}: these results answer another clinician's (or machine's) encodings, not the "
+                           f"local index {index_path}; import them where 'auditor connections encode' ran")
+    entry = index.encodings.get(str(header.get("encodings_id")))
+    if entry is None:
+        raise AuditorError(f"{path}: the encodings these results answer ({header.get('encodings_id')}) are no "
+                           f"longer in {index_path}; encode again and ask for a new match")
+    try:
+        return_key = bytes.fromhex(entry.get("return_key", ""))
+    except ValueError:
+        return_key = b""
+    sealed = unseal(path, KIND, (VERSION,), _return_keys(keys, return_key))
     try:
         document = json.loads(sealed.payload)
     except ValueError:
         raise AuditorError(f"{path}: the results are unreadable") from None
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         raise AuditorError(f"{path}: not a {SCHEMA} document")
+    if (document.get("index_id"), document.get("encodings_id")) != (header.get("index_id"),
+                                                                   header.get("encodings_id")):
+        raise AuditorError(f"{path}: the results do not match their own header (damaged file)")
     return document
 
 
