@@ -370,8 +370,6 @@ def run_audit(app: App, keys, roster_path: Path, connections: tuple[str, ...], o
         update("recording the run in the history store")
         record_history(app, keys, result, store)
     written = write_reports(result, reader, formats, out)
-    if result.changes is not None and not app.quiet:
-        app.say(result.changes.headline())
     show_terminal(app, result, reader, formats)
     for target in written:
         say_path(app, f"Wrote {target} ({_WROTE[reader.value]}, mode 0600).")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import keyring
@@ -31,6 +32,21 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         self.store.pop((service, username), None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_data_home(tmp_path_factory: pytest.TempPathFactory):
+    """Module- and session-scoped fixtures run before the per-test one below: give them a
+    throwaway data folder too, so no test ever writes a history store into the developer's own."""
+    saved = {name: os.environ.get(name) for name in ("XDG_DATA_HOME", "AUDITOR_STORE")}
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("session-data-home"))
+    os.environ.pop("AUDITOR_STORE", None)
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(autouse=True)
