@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import zlib
 from dataclasses import dataclass
 from multiprocessing.connection import Connection as Connection_
 from typing import Sequence
@@ -69,6 +70,7 @@ class EncodedConnections:
     initials: np.ndarray        # int16: number of single-letter initials
     user_words: np.ndarray      # int16: most letter segments (3+ letters) in one username
     size: int
+    platform: np.ndarray | None = None   # int32 code of the connection's platform (one account per person)
 
 
 PARALLEL_MIN = 4_000      # below this, a second process costs more than it saves
@@ -82,15 +84,22 @@ def _encode_range(encoder: Encoder, connections: Sequence[Connection], start: in
     words = np.zeros(count, dtype=np.int16)
     initials = np.zeros(count, dtype=np.int16)
     user_words = np.zeros(count, dtype=np.int16)
+    platform = np.zeros(count, dtype=np.int32)
     names: dict[str, NameWords] = {}
     for offset in range(count):
+        platform[offset] = platform_code(connections[start + offset].platform)
         who = identity_of_connection(connections[start + offset], region, names)
         words[offset] = len(who.words)
         initials[offset] = len(who.initials)
         user_words[offset] = max((sum(len(seg) >= 3 for seg in segs) for _, segs in who.usernames), default=0)
         encoder.encode(start + offset, who, rows, filters)
     return EncodedConnections(tokens=rows.arrays(), filters=filters.arrays(), name_words=words,
-                              initials=initials, user_words=user_words, size=count)
+                              initials=initials, user_words=user_words, size=count, platform=platform)
+
+
+def platform_code(platform: str) -> int:
+    """A stable int for a platform name (the same in every worker process)."""
+    return zlib.crc32((platform or "").strip().lower().encode()) & 0x7FFFFFFF
 
 
 def _child(encoder: Encoder, connections: Sequence[Connection], start: int, stop: int, region: str,
@@ -113,7 +122,8 @@ def _join(parts: list[EncodedConnections]) -> EncodedConnections:
         name_words=np.concatenate([p.name_words for p in parts]),
         initials=np.concatenate([p.initials for p in parts]),
         user_words=np.concatenate([p.user_words for p in parts]),
-        size=sum(p.size for p in parts))
+        size=sum(p.size for p in parts),
+        platform=None if any(p.platform is None for p in parts) else np.concatenate([p.platform for p in parts]))
 
 
 def encode_connections(encoder: Encoder, connections: Sequence[Connection],

@@ -23,6 +23,7 @@ from .normalize import NameKnowledge
 BLOOM_BITS = 128
 BLOOM_WORDS = BLOOM_BITS // 64
 BLOOM_K = 8               # bit positions per bigram
+VARIANT_SLOTS = 16        # keyed 32-bit hashes of a word and its one-letter deletions (0 = empty slot)
 MIN_SUBSTRING = 3
 MAX_SUBSTRING = 16
 PREFIX_LETTERS = 2       # a typo after the second letter still shares a (word, prefix) pair token
@@ -126,21 +127,26 @@ class TokenRows:
 
 
 class WordFilters:
-    """One keyed Bloom filter per name word, for Dice similarity (typos)."""
+    """One keyed Bloom filter per name word, for Dice similarity (typos), and keyed hashes
+    of the word's one-letter deletions: two words one edit apart (insert, delete,
+    substitute, swap) share one, however short they are."""
 
     def __init__(self) -> None:
         self.owner = array("i")
         self.role = array("b")
         self.part = array("h")
         self.bits = [array("Q") for _ in range(BLOOM_WORDS)]
+        self.variants = array("I")
 
     def extend(self, owner: int, block: "FilterBlock") -> None:
-        roles, parts, bits = block
+        roles, parts, bits, variants = block
         self.owner.extend([owner] * len(roles))
         self.role.extend(roles)
         self.part.extend(parts)
         for w, column in enumerate(self.bits):
             column.extend(word[w] for word in bits)
+        for word in variants:
+            self.variants.extend(word)
 
     def arrays(self) -> dict[str, np.ndarray]:
         count = len(self.owner)
@@ -148,16 +154,19 @@ class WordFilters:
         for w, column in enumerate(self.bits):
             if count:
                 bits[:, w] = np.frombuffer(column, dtype=np.uint64)
+        variants = (np.frombuffer(self.variants, dtype=np.uint32).reshape(count, VARIANT_SLOTS) if count
+                    else np.zeros((0, VARIANT_SLOTS), dtype=np.uint32))
         return {
             "owner": np.frombuffer(self.owner, dtype=np.int32) if count else np.zeros(0, np.int32),
             "role": np.frombuffer(self.role, dtype=np.int8) if count else np.zeros(0, np.int8),
             "part": np.frombuffer(self.part, dtype=np.int16) if count else np.zeros(0, np.int16),
             "bits": bits,
+            "variants": variants,
         }
 
 
 Block = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]
-FilterBlock = tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[int, ...], ...]]
+FilterBlock = tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]]
 
 
 _MASK = (1 << 64) - 1
@@ -219,6 +228,7 @@ class Encoder:
         self.vocabulary = vocabulary
         self._tokens: dict[str, int] = {}
         self._filters: dict[str, tuple[int, ...]] = {}
+        self._variants: dict[str, tuple[int, ...]] = {}
         self._name_blocks: dict[tuple, tuple[Block, FilterBlock]] = {}
         self._username_blocks: dict[tuple, Block] = {}
         self._words: dict[tuple[str, int], tuple[tuple[int, int], ...]] = {}
@@ -252,6 +262,19 @@ class Encoder:
             self._filters[word] = cached
         return cached
 
+    def variants(self, word: str) -> tuple[int, ...]:
+        """Keyed 32-bit hashes of the word and of each one-letter deletion, VARIANT_SLOTS wide."""
+        cached = self._variants.get(word)
+        if cached is None:
+            forms = {word}
+            if len(word) >= 3:
+                forms.update(word[:i] + word[i + 1:] for i in range(len(word)))
+            found = sorted({int.from_bytes(hashlib.blake2b(f.encode(), key=self._bloom_key, digest_size=4,
+                                                           person=b"deletion-variant").digest(), "little") or 1
+                            for f in forms})[:VARIANT_SLOTS]
+            cached = self._variants[word] = tuple(found) + (0,) * (VARIANT_SLOTS - len(found))
+        return cached
+
     # -- one person -------------------------------------------------------
     def encode(self, owner: int, who: Identity, rows: TokenRows, filters: WordFilters) -> None:
         """Append every token and word filter of one person."""
@@ -282,12 +305,14 @@ class Encoder:
         f_roles: list[int] = []
         f_parts: list[int] = []
         f_bits: list[tuple[int, ...]] = []
+        f_variants: list[tuple[int, ...]] = []
         for role, group in ((Role.GIVEN, given), (Role.SURNAME, surnames), (Role.UNKNOWN, words)):
             for part, word in enumerate(group):
                 self._word_rows(out, word, role, part, Source.NAME)
                 f_roles.append(int(role))
                 f_parts.append(part)
                 f_bits.append(self.bloom(word))
+                f_variants.append(self.variants(word))
         for part, initial in enumerate(initials, start=INITIAL_PART):
             out.add(Kind.INITIAL, initial, Role.UNKNOWN, part, Source.NAME)
             for word in words:
@@ -310,7 +335,7 @@ class Encoder:
                     for second in group[i + 1:]:
                         self._pair_rows(out, first, second, Role.BOTH, 0, Source.NAME, given_side=False)
         self._unknown_pairs(out, words, Source.NAME, 0)
-        cached = (out.block(), (tuple(f_roles), tuple(f_parts), tuple(f_bits)))
+        cached = (out.block(), (tuple(f_roles), tuple(f_parts), tuple(f_bits), tuple(f_variants)))
         self._name_blocks[key] = cached
         return cached
 

@@ -50,6 +50,11 @@ class MatchSettings:
     nickname_floor: float = 1e-4
     extra_word: float = -1.6            # log2(0.1 / 0.3): a display word the client's name lacks
     extra_words_max: int = 2
+    # Opt-in: connections of one platform that fit the same client share that client. Off by
+    # default: exports can list one account twice under names only (friends and following).
+    one_account_per_platform: bool = False
+    namesake_shape: float = 1.0         # Gamma prior shape of a name pair's namesake count (mean: expected)
+    together_prior: float = 2.0         # co-occurrence excess assumed before the roster shows its own
     together_pseudo: float = 50.0       # co-occurrences that weigh against the measured excess (small lists)
 
 
@@ -122,7 +127,22 @@ def _pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _frame(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
-    return pd.DataFrame({k: v for k, v in arrays.items() if k != "bits"})
+    return pd.DataFrame({k: v for k, v in arrays.items() if k not in ("bits", "variants")})
+
+
+def _word_length(variants: np.ndarray) -> np.ndarray:
+    """Letters of a word from its deletion-variant hashes (a word of n >= 3 letters has n + 1)."""
+    filled = (variants != 0).sum(axis=1)
+    return np.clip(np.where(filled > 1, filled - 1, 2), 0, 16)
+
+
+def _shares_variant(a: np.ndarray, b: np.ndarray, chunk: int = 100_000) -> np.ndarray:
+    """Row-wise: do two rows of deletion-variant hashes share a non-empty slot?"""
+    out = np.zeros(len(a), dtype=bool)
+    for start in range(0, len(a), chunk):
+        x, y = a[start:start + chunk], b[start:start + chunk]
+        out[start:start + chunk] = ((x[:, :, None] == y[:, None, :]) & (x[:, :, None] != 0)).any(axis=(1, 2))
+    return out
 
 
 class Matcher:
@@ -152,7 +172,7 @@ class Matcher:
         together = self._name_pairs(r_tok, c_tok)
         ev = self._weigh(ev, population, rarity, together.rho, roster.size)
         table = self._combine(pairs, ev, roster, conns, rarity, together, population)
-        return self._decide(table)
+        return self._decide(table, conns.platform)
 
     def _name_pairs(self, r_tok: pd.DataFrame, c_tok: pd.DataFrame) -> "_Together":
         """How often two name words occur together, and how much more often than chance.
@@ -183,7 +203,7 @@ class Matcher:
         dy = both["token_y"].map(surname["token"].value_counts()).to_numpy(dtype=float) - 1
         expected = float((dx * dy).sum()) / people
         observed = float(in_roster.reindex(keys).to_numpy().sum() - len(keys))
-        rho = max((observed + s.together_pseudo) / (expected + s.together_pseudo), 1.0)
+        rho = max((observed + s.together_pseudo * s.together_prior) / (expected + s.together_pseudo), 1.0)
         return _Together(in_conns, in_roster, rho)
 
     # -- 1. candidates -----------------------------------------------------
@@ -304,7 +324,9 @@ class Matcher:
             first = np.select([np.isin(kinds, [Pattern.INITIAL_SURNAME, Pattern.SURNAME_INITIAL]),
                                np.isin(kinds, [Pattern.NICK_SURNAME, Pattern.SURNAME_NICK])],
                               [_EVIDENCE[(Kind.INITIAL, Role.GIVEN)][1], 2 * u_given], u_given)
-            u[pattern] = np.maximum(u[pattern], rho * first * u_sur)
+            # Given names and surnames go together (rho); a first letter hardly does.
+            initial = np.isin(kinds, [Pattern.INITIAL_SURNAME, Pattern.SURNAME_INITIAL])
+            u[pattern] = np.maximum(u[pattern], np.where(initial, 1.0, rho) * first * u_sur)
         u = np.minimum(u, 0.99)
         ev["weight"] = np.log2(m / u)
         ev["u"] = u
@@ -408,7 +430,9 @@ class Matcher:
         the pair is seen more often (other connections, other clients with the same
         name), a Gamma-Poisson estimate moves towards the observed count.
         """
-        both = (table["given_w"].notna() & table["sur_w"].notna()).to_numpy()
+        s = self.settings
+        both = (table["given_w"].notna() & table["sur_w"].notna()
+                & (table["given_kind"] != Kind.INITIAL)).to_numpy()   # a first letter hardly goes with a surname
         out = np.zeros(len(table))
         if not both.any():
             return out
@@ -423,7 +447,8 @@ class Matcher:
             independent = (population * table["given_u"].to_numpy()[exact].astype(float)
                            * table["sur_u"].to_numpy()[exact].astype(float))
             expected = together.rho * independent
-            estimate = (np.maximum(seen, 0) + 1) / (1 + 1 / np.maximum(expected, 1e-12))
+            a = s.namesake_shape
+            estimate = (np.maximum(seen, 0) + a) / (1 + a / np.maximum(expected, 1e-12))
             out[exact] = np.minimum(np.log2(independent / estimate), 0.0)
         return out
 
@@ -451,15 +476,25 @@ class Matcher:
             b = r_f["bits"][combos["r_row"].to_numpy()]
             inter = np.bitwise_count(a & b).sum(axis=1)
             total = np.bitwise_count(a).sum(axis=1) + np.bitwise_count(b).sum(axis=1)
-            combos = combos.assign(dice=2 * inter / np.maximum(total, 1))
+            dice = 2 * inter / np.maximum(total, 1)
+            if "variants" in c_f and "variants" in r_f:
+                # One edit apart ('ryzn' / 'ryan', 'daivs' / 'davis'): counts as a close spelling.
+                shared = _shares_variant(c_f["variants"][combos["c_row"].to_numpy()],
+                                         r_f["variants"][combos["r_row"].to_numpy()])
+                dice = np.where(shared & (a != b).any(axis=1), np.maximum(dice, s.typo_dice), dice)
+            combos = combos.assign(dice=dice)
             hits = (combos[combos["dice"] >= s.typo_dice_low].sort_values("dice", ascending=False)
                     .drop_duplicates(["conn", "client"]))
             if hits.empty:
                 continue
-            chance = self._chance_dice(c_f["bits"], r_f["bits"][r_sel])
+            chance = self._chance_dice(c_f, r_f, r_sel)
             close = hits["dice"].to_numpy() >= s.typo_dice
             m = np.where(close, _TYPO_M[0], _TYPO_M[1])
-            u_level = np.where(close, chance[0], chance[1])
+            if "variants" in r_f:
+                length = _word_length(r_f["variants"][hits["r_row"].to_numpy()])
+            else:
+                length = np.full(len(hits), 16)
+            u_level = np.where(close, chance[0][length], chance[1][length])
             column = "u_given" if role == Role.GIVEN else "u_surname"
             u_word = rarity[column].reindex(hits["client"].to_numpy()).fillna(0).to_numpy()
             u = np.clip(np.maximum(u_level, s.typo_word_share * u_word), 1e-9, 0.99)
@@ -477,29 +512,66 @@ class Matcher:
             table = table.drop(columns=[f"{prefix}_typo", f"{prefix}_typo_cpart", f"{prefix}_typo_u"])
         return table
 
-    def _chance_dice(self, c_bits: np.ndarray, r_bits: np.ndarray) -> tuple[float, float]:
-        """How often a random connection word and a random roster word are spelled alike
-        without being the same word: (Dice >= typo_dice, typo_dice_low <= Dice < typo_dice).
+    @staticmethod
+    def _one_account(table: pd.DataFrame, platform: np.ndarray) -> np.ndarray:
+        """A client has one account per platform: connections of one platform that fit the
+        same client share that client between them (and 'none of them').
 
-        Measured on a seeded sample of word pairs of this audit (the u of the typo levels).
+        Each pair's odds against 'none' are kept; the client can be at most one of the n
+        connections, so P(connection i) = odds_i / (1 + sum of the odds).
+        """
+        score = table["score"].to_numpy(dtype=float)
+        plat = platform[table["conn"].to_numpy()].astype(np.int64)
+        key = (plat << 32) | table["client"].to_numpy().astype(np.int64)
+        groups = pd.Series(key)
+        count = groups.map(groups.value_counts()).to_numpy()
+        shared = count > 1
+        if not shared.any():
+            return score
+        odds = np.clip(score, 0.0, 1 - 1e-12)
+        odds = odds / (1 - odds)
+        total = pd.Series(odds).groupby(key).transform("sum").to_numpy()
+        return np.where(shared, odds / (1 + total), score)
+
+    def _chance_dice(self, c_f: dict[str, np.ndarray], r_f: dict[str, np.ndarray],
+                     r_sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """How often a random connection word is spelled like a roster word without being
+        that word, by the roster word's length: (close, loose) rates per length 0..16.
+
+        Close: Dice >= typo_dice or one edit apart; loose: typo_dice_low <= Dice < typo_dice.
+        Measured on a seeded sample of word pairs of this audit (the u of the typo levels);
+        short words have many neighbours ('ana', 'ava', 'eva'), long ones few.
         """
         s = self.settings
-        if not len(c_bits) or not len(r_bits):
-            return (1e-3, 1e-3)
+        c_bits, r_rows_all = c_f["bits"], np.flatnonzero(r_sel)
+        lengths = 17
+        if not len(c_bits) or not len(r_rows_all):
+            return np.full(lengths, 1e-3), np.full(lengths, 1e-3)
         rng = np.random.default_rng(0)
         n = s.typo_sample
-        a = c_bits[rng.integers(0, len(c_bits), n)]
-        b = r_bits[rng.integers(0, len(r_bits), n)]
+        c_rows = rng.integers(0, len(c_bits), n)
+        r_rows = r_rows_all[rng.integers(0, len(r_rows_all), n)]
+        a = c_bits[c_rows]
+        b = r_f["bits"][r_rows]
         inter = np.bitwise_count(a & b).sum(axis=1)
         total = np.bitwise_count(a).sum(axis=1) + np.bitwise_count(b).sum(axis=1)
         dice = 2 * inter / np.maximum(total, 1)
         differ = (a != b).any(axis=1)
-        close = float(np.sum(differ & (dice >= s.typo_dice)))
-        loose = float(np.sum(differ & (dice >= s.typo_dice_low) & (dice < s.typo_dice)))
-        return ((close + 0.5) / (n + 1), (loose + 0.5) / (n + 1))
+        length = np.full(n, lengths - 1)
+        if "variants" in c_f and "variants" in r_f:
+            shared = _shares_variant(c_f["variants"][c_rows], r_f["variants"][r_rows])
+            dice = np.where(shared & differ, np.maximum(dice, s.typo_dice), dice)
+            length = _word_length(r_f["variants"][r_rows])
+        close = np.bincount(length, weights=differ & (dice >= s.typo_dice), minlength=lengths)
+        loose = np.bincount(length, weights=differ & (dice >= s.typo_dice_low) & (dice < s.typo_dice),
+                            minlength=lengths)
+        seen = np.bincount(length, minlength=lengths)
+        # Lengths seldom sampled lean on the overall rate.
+        overall = (close.sum() + 0.5) / (n + 1), (loose.sum() + 0.5) / (n + 1)
+        return ((close + 20 * overall[0]) / (seen + 20), (loose + 20 * overall[1]) / (seen + 20))
 
     # -- 4. per connection ------------------------------------------------
-    def _decide(self, table: pd.DataFrame) -> list[Match]:
+    def _decide(self, table: pd.DataFrame, platform: np.ndarray | None = None) -> list[Match]:
         s = self.settings
         logit = table["logit"].to_numpy(dtype=float)
         top = table.groupby("conn")["logit"].transform("max").to_numpy(dtype=float)
@@ -507,6 +579,8 @@ class Matcher:
         share = np.exp2(logit - anchor)
         total = pd.Series(share).groupby(table["conn"].to_numpy()).transform("sum").to_numpy() + np.exp2(-anchor)
         table["score"] = share / total
+        if platform is not None and s.one_account_per_platform:
+            table["score"] = self._one_account(table, platform)
         # Ambiguous: this pair is within `ambiguity_bits` of the best for its connection,
         # and so is at least one other client.
         near = logit >= top - s.ambiguity_bits

@@ -9,7 +9,7 @@ from auditor.clients import ClientRecord
 from auditor.connection_features import encode_connections
 from auditor.encode import Encoder
 from auditor.keys import PracticeKey
-from auditor.match import Matcher
+from auditor.match import Matcher, MatchSettings
 from auditor.roster import encode_roster
 from connectors.interface import Connection
 
@@ -28,12 +28,12 @@ def _roster(records):
     return records
 
 
-def _match(key: PracticeKey, records, connections):
+def _match(key: PracticeKey, records, connections, settings: MatchSettings | None = None):
     keys = key.subkeys()
     encoder = Encoder(keys)
     roster = encode_roster(keys, records, encoder)
     encoded = encode_connections(encoder, connections)
-    return {(m.connection, records[m.client].client_id): m for m in Matcher().match(roster, encoded)}
+    return {(m.connection, records[m.client].client_id): m for m in Matcher(settings).match(roster, encoded)}
 
 
 def conn(**fields) -> Connection:
@@ -166,7 +166,7 @@ def test_parallel_encoding_equals_serial(key, monkeypatch):
 def test_a_display_word_the_client_lacks_counts_against(key):
     records = _roster([_client("1", "Heitor", "Silveira")])
     found = _match(key, records, [conn(display_name="Heitor Silveira"),
-                                  conn(display_name="Heitor Goncalves Silveira")])
+                                  conn(display_name="Heitor Goncalves Silveira", platform="linkedin")])
     assert found[(0, "1")].score > found[(1, "1")].score
 
 
@@ -178,7 +178,8 @@ def test_identical_given_names_are_exact_not_nickname(key):
 
 def test_typo_after_the_second_letter_is_still_a_candidate(key):
     records = _roster([_client("1", "Jonathan", "Pemberton")])
-    found = _match(key, records, [conn(display_name="Joanthan Pemberton"), conn(display_name="Jonathan Pemberrton")])
+    found = _match(key, records, [conn(display_name="Joanthan Pemberton"),
+                                  conn(display_name="Jonathan Pemberrton", platform="linkedin")])
     for i in range(2):
         assert found[(i, "1")].tier in ("likely", "possible")
         assert set(_levels(found[(i, "1")]).values()) & {"similar-spelling", "sounds-alike"}
@@ -191,3 +192,15 @@ def test_namesakes_in_the_list_lower_the_score(key):
                    + [conn(display_name="Rosalind Quarrington", platform="x", relation="follower",
                            username=f"rq{i}") for i in range(6)])
     assert crowd[(0, "1")].score < alone[(0, "1")].score
+
+
+def test_one_account_per_platform_shares_a_client(key):
+    records = _roster([_client("1", "Rosalind", "Quarrington")])
+    settings = MatchSettings(one_account_per_platform=True)
+    one = _match(key, records, [conn(display_name="Rosalind Quarrington")], settings)
+    two = _match(key, records, [conn(display_name="Rosalind Quarrington"), conn(display_name="Rosalind Quarrington")],
+                 settings)
+    other = _match(key, records, [conn(display_name="Rosalind Quarrington"),
+                                  conn(display_name="Rosalind Quarrington", platform="linkedin")], settings)
+    assert two[(0, "1")].score < one[(0, "1")].score and two[(0, "1")].score <= 0.5
+    assert other[(1, "1")].score > two[(1, "1")].score      # another platform may be the same person
