@@ -37,6 +37,18 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def leading_changes(output: str) -> str:
+    """The audit's terminal report from its first section on; asserts that this section is the changes."""
+    text = flat(output)
+    assert text.startswith("Connection audit: therapist's private report"), text[:200]
+    start = text.find("What changed since the last audit")
+    assert start >= 0, text[:800]
+    for later in ("Inputs read", "Findings by tier", "Top findings"):
+        assert later not in text[:start], (later, text[:start])
+    end = text.find("Inputs read")
+    return text[start:end if end > start else None]
+
+
 # -- building changed sample data -------------------------------------------------
 def write_exports(dest: Path, friends=gen.FRIENDS, ig_followers=gen.IG_FOLLOWERS) -> Path:
     """A copy of sample_data/exports with its own Facebook friends and Instagram followers."""
@@ -96,7 +108,7 @@ def test_two_audits_on_changed_data_give_the_right_diff(runner, key_env, tmp: Pa
     roster1 = write_roster(runner, tmp / "r1")
     exports1 = write_exports(tmp / "ex1")
     first = audit(runner, roster1, exports1, out, store)
-    assert first.output.startswith("First audit in this history")
+    assert leading_changes(first.output).startswith("What changed since the last audit (none before: first audit)")
     ids1 = by_locator(out)
     okafor = ids1["your_friends.json#friends_v2[2]"]           # resolved by hand, still there -> regressed
     dubois = ids1["your_friends.json#friends_v2[5]"]           # accepted; client discharged since -> facts changed
@@ -137,9 +149,11 @@ def test_two_audits_on_changed_data_give_the_right_diff(runner, key_env, tmp: Pa
     assert ids2["your_friends.json#friends_v2[25]"] == ellsworth
 
     today = utc_today().isoformat()
-    headline = (f"Since the last audit ({today}): 1 new, 1 regressed, 1 acceptance expired, "
-                f"1 accepted, facts changed, 2 gone.")
-    assert flat(second.output).startswith(headline)
+    summary = leading_changes(second.output)
+    assert summary.startswith(f"What changed since the last audit ({today}) 1 new, 1 regressed, "
+                              f"1 acceptance expired, 1 accepted, facts changed, 2 gone")
+    for fid in (kenji, okafor, adeyemi, dubois, fairweather, pemberton):
+        assert fid in summary
     assert since_last(runner, store) == {
         kenji: "new", okafor: "regressed", adeyemi: "acceptance expired", dubois: "accepted, facts changed",
         fairweather: "gone", pemberton: "gone"}
@@ -168,7 +182,8 @@ def test_two_audits_on_changed_data_give_the_right_diff(runner, key_env, tmp: Pa
 
     # The same data again: nothing changed. Then the first export again: the gone come back as regressions.
     third = audit(runner, roster2, exports2, out, store)
-    assert flat(third.output).startswith(f"Since the last audit ({today}): nothing changed. Connection audit")
+    assert leading_changes(third.output).startswith(
+        f"What changed since the last audit ({today}) Nothing new, regressed, expired or gone")
     assert since_last(runner, store) == {}
     audit(runner, roster2, exports1, out, store)
     assert since_last(runner, store) == {fairweather: "regressed", pemberton: "regressed", kenji: "gone"}
