@@ -245,6 +245,8 @@ def practice_match(app: App, roster_path: Path, connections_path: Path, clinicia
     app.say(f"Clinician {ref}: {pc.size:,} encoded connections, {len(outcome.own)} finding(s) for their own "
             f"clients -> {output}; {len(outcome.colleague)} match(es) to a colleague's client kept in "
             f"{store_file} only.", markup=False)
+    app.say(f"{connections_path} is no longer needed: delete it (the encodings are not kept anywhere else).",
+            markup=False)
 
 
 def _admin_document(result) -> dict:
