@@ -23,7 +23,7 @@ from .normalize import NameKnowledge
 BLOOM_BITS = 128
 BLOOM_WORDS = BLOOM_BITS // 64
 BLOOM_K = 8               # bit positions per bigram
-VARIANT_SLOTS = 16        # keyed 32-bit hashes of a word and its one-letter deletions (0 = empty slot)
+VARIANT_SLOTS = 16        # keyed 32-bit hashes: first letter, the word, its one-letter deletions (0 = empty)
 MIN_SUBSTRING = 3
 MAX_SUBSTRING = 16
 PREFIX_LETTERS = 2       # a typo after the second letter still shares a (word, prefix) pair token
@@ -263,15 +263,19 @@ class Encoder:
         return cached
 
     def variants(self, word: str) -> tuple[int, ...]:
-        """Keyed 32-bit hashes of the word and of each one-letter deletion, VARIANT_SLOTS wide."""
+        """Keyed 32-bit hashes of the word's first letter, of the word and of each one-letter
+        deletion, VARIANT_SLOTS wide (0 = empty)."""
         cached = self._variants.get(word)
         if cached is None:
             forms = {word}
             if len(word) >= 3:
                 forms.update(word[:i] + word[i + 1:] for i in range(len(word)))
-            found = sorted({int.from_bytes(hashlib.blake2b(f.encode(), key=self._bloom_key, digest_size=4,
-                                                           person=b"deletion-variant").digest(), "little") or 1
-                            for f in forms})[:VARIANT_SLOTS]
+            def keyed(text: str) -> int:
+                return int.from_bytes(hashlib.blake2b(text.encode(), key=self._bloom_key, digest_size=4,
+                                                      person=b"deletion-variant").digest(), "little") or 1
+
+            # Slot 0: the first letter (a different first letter is seldom a typo: Jason, Mason).
+            found = [keyed("^" + word[:1])] + sorted({keyed(f) for f in forms})[:VARIANT_SLOTS - 1]
             cached = self._variants[word] = tuple(found) + (0,) * (VARIANT_SLOTS - len(found))
         return cached
 

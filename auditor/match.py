@@ -30,7 +30,12 @@ TIERS = ("confirmed", "likely", "possible")
 class MatchSettings:
     """Model constants. m = P(agree | same person); u0 = prior frequency of a value."""
 
-    prior_client_share: float = 0.05    # share of a therapist's connections who are clients
+    prior_client_share: float = 0.05    # share of a therapist's connections who are clients (starting value)
+    # EM rounds that re-estimate the share from the audit's own scores. Off by default: the
+    # estimate is close to the truth on bench/ (0.068 and 0.076 for 0.07), but with the
+    # hand-set m probabilities it made scores in 0.3-0.6 overconfident; use it with EM'd m.
+    prior_rounds: int = 0
+    prior_pseudo: float = 2000.0        # connections' worth of weight the starting value keeps
     pseudo_count: float = 1000.0        # how much the u0 priors weigh against observed counts
     likely: float = 0.80
     possible: float = 0.30
@@ -131,17 +136,19 @@ def _frame(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
 
 
 def _word_length(variants: np.ndarray) -> np.ndarray:
-    """Letters of a word from its deletion-variant hashes (a word of n >= 3 letters has n + 1)."""
-    filled = (variants != 0).sum(axis=1)
+    """Letters of a word from its variant hashes (first letter, then n + 1 forms for n >= 3 letters)."""
+    filled = (variants[:, 1:] != 0).sum(axis=1)
     return np.clip(np.where(filled > 1, filled - 1, 2), 0, 16)
 
 
 def _shares_variant(a: np.ndarray, b: np.ndarray, chunk: int = 100_000) -> np.ndarray:
-    """Row-wise: do two rows of deletion-variant hashes share a non-empty slot?"""
+    """Row-wise: same first letter, and a word or one-letter deletion in common (one edit apart)."""
     out = np.zeros(len(a), dtype=bool)
     for start in range(0, len(a), chunk):
-        x, y = a[start:start + chunk], b[start:start + chunk]
-        out[start:start + chunk] = ((x[:, :, None] == y[:, None, :]) & (x[:, :, None] != 0)).any(axis=(1, 2))
+        x, y = a[start:start + chunk, 1:], b[start:start + chunk, 1:]
+        same_first = a[start:start + chunk, 0] == b[start:start + chunk, 0]
+        out[start:start + chunk] = same_first & ((x[:, :, None] == y[:, None, :])
+                                                 & (x[:, :, None] != 0)).any(axis=(1, 2))
     return out
 
 
@@ -172,7 +179,34 @@ class Matcher:
         together = self._name_pairs(r_tok, c_tok)
         ev = self._weigh(ev, population, rarity, together.rho, roster.size)
         table = self._combine(pairs, ev, roster, conns, rarity, together, population)
+        self._estimate_share(table, conns.size)
         return self._decide(table, conns.platform)
+
+    def _estimate_share(self, table: pd.DataFrame, connections: int) -> float:
+        """The share of connections who are clients, estimated from this audit (EM on the prior).
+
+        Start from `prior_client_share`; each round, the expected number of connections that
+        are some client (1 - P(none) per connection, summed) gives the next share, held
+        towards the start by `prior_pseudo` connections. The logits move by the change in
+        prior odds. Returns the share used.
+        """
+        s = self.settings
+        share = s.prior_client_share
+        conn = table["conn"].to_numpy()
+        for _ in range(s.prior_rounds):
+            logit = table["logit"].to_numpy(dtype=float)
+            anchor = np.maximum(pd.Series(logit).groupby(conn).transform("max").to_numpy(), 0.0)
+            share_of = pd.Series(np.exp2(logit - anchor)).groupby(conn)
+            total = share_of.sum().to_numpy()
+            floor = np.exp2(-anchor[np.unique(conn, return_index=True)[1]])
+            expected = float((total / (total + floor)).sum())    # sum over connections of 1 - P(none)
+            new = (expected + s.prior_pseudo * s.prior_client_share) / (connections + s.prior_pseudo)
+            new = float(np.clip(new, 1e-4, 0.5))
+            shift = np.log2(new / (1 - new)) - np.log2(share / (1 - share))
+            table["logit"] = logit + shift
+            share = new
+        self.share = share
+        return share
 
     def _name_pairs(self, r_tok: pd.DataFrame, c_tok: pd.DataFrame) -> "_Together":
         """How often two name words occur together, and how much more often than chance.
