@@ -405,3 +405,16 @@ def _identifiers() -> set[str]:
         needles |= {f"{row[1]} {row[2]}", row[2]} | ({row[5]} if row[5] else set())
     needles -= {"City", "Library", "Garden", "Hardware", "Riverside", "Counseling", "Collective", "grace"}
     return {n for n in needles if n}
+
+
+@pytest.mark.parametrize("table,where,message", [
+    ("findings", "finding_id = (SELECT finding_id FROM dispositions WHERE id = 1)", "is missing (deleted)"),
+    ("dispositions", "id = 2", "disposition 2 of F-"),
+    ("runs", "run_id = 2", "run 2 is missing (deleted)"),
+])
+def test_log_verify_catches_a_deleted_row(runner, labelled_store, table, where, message):
+    store, _ = labelled_store
+    with sqlite3.connect(store) as db:              # the sqlite3 shell: foreign keys off
+        db.execute("PRAGMA foreign_keys = OFF")
+        db.execute(f"DELETE FROM {table} WHERE {where}")
+    assert message in verify_fails(runner, store)

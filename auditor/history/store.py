@@ -373,7 +373,28 @@ class HistoryStore:
                 problems.append(f"run {run.run_id}: its sealed findings document was altered")
             if run.run_id not in logged:
                 problems.append(f"run {run.run_id} has no log entry")
+        problems += self._missing_rows(logged)
         return count, problems
+
+    def _missing_rows(self, logged_runs: set[int]) -> list[str]:
+        """Rows the log or another row vouches for, deleted with sqlite3 (foreign keys are off there)."""
+        problems: list[str] = []
+        runs = {r for (r,) in self.db.execute("SELECT run_id FROM runs")}
+        problems += [f"run {r} is missing (deleted)" for r in sorted(logged_runs - runs)]
+        findings = {f for (f,) in self.db.execute("SELECT finding_id FROM findings")}
+        referenced = {f for (f,) in self.db.execute(
+            "SELECT finding_id FROM run_findings UNION SELECT finding_id FROM dispositions")}
+        problems += [f"finding {f} is missing (deleted)" for f in sorted(referenced - findings)]
+        kept = {d for (d,) in self.db.execute("SELECT id FROM dispositions")}
+        for seq, text, subject in self.db.execute(
+                "SELECT seq, detail, subject FROM audit_log WHERE subject NOT LIKE 'run %' ORDER BY seq"):
+            try:
+                did = json.loads(text).get("disposition")
+            except (ValueError, AttributeError):
+                continue                      # an edited entry: the chain check has named it
+            if isinstance(did, int) and did not in kept:
+                problems.append(f"disposition {did} of {subject} (log entry {seq}) is missing (deleted)")
+        return problems
 
     def log_entries(self) -> list[dict[str, Any]]:
         return chain.entries(self.db)
