@@ -135,6 +135,23 @@ def _frame(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame({k: v for k, v in arrays.items() if k not in ("bits", "variants")})
 
 
+def _one_edit(dice: np.ndarray, a: np.ndarray, b: np.ndarray, c_variants: np.ndarray, r_variants: np.ndarray,
+              c_rows: np.ndarray, r_rows: np.ndarray, close: float) -> np.ndarray:
+    """Dice raised to `close` where two different words are one edit apart.
+
+    Only pairs with some bigram overlap are checked (one edit leaves Dice >= 0.4 even
+    in three-letter words), which spares the slot-by-slot comparison for most pairs.
+    """
+    check = np.flatnonzero((dice >= 0.4) & (dice < close))
+    if not len(check):
+        return dice
+    shared = _shares_variant(c_variants[c_rows[check]], r_variants[r_rows[check]])
+    differ = (a[check] != b[check]).any(axis=1)
+    out = dice.copy()
+    out[check[shared & differ]] = close
+    return out
+
+
 def _word_length(variants: np.ndarray) -> np.ndarray:
     """Letters of a word from its variant hashes (first letter, then n + 1 forms for n >= 3 letters)."""
     filled = (variants[:, 1:] != 0).sum(axis=1)
@@ -513,9 +530,8 @@ class Matcher:
             dice = 2 * inter / np.maximum(total, 1)
             if "variants" in c_f and "variants" in r_f:
                 # One edit apart ('ryzn' / 'ryan', 'daivs' / 'davis'): counts as a close spelling.
-                shared = _shares_variant(c_f["variants"][combos["c_row"].to_numpy()],
-                                         r_f["variants"][combos["r_row"].to_numpy()])
-                dice = np.where(shared & (a != b).any(axis=1), np.maximum(dice, s.typo_dice), dice)
+                dice = _one_edit(dice, a, b, c_f["variants"], r_f["variants"], combos["c_row"].to_numpy(),
+                                 combos["r_row"].to_numpy(), s.typo_dice)
             combos = combos.assign(dice=dice)
             hits = (combos[combos["dice"] >= s.typo_dice_low].sort_values("dice", ascending=False)
                     .drop_duplicates(["conn", "client"]))
@@ -593,8 +609,7 @@ class Matcher:
         differ = (a != b).any(axis=1)
         length = np.full(n, lengths - 1)
         if "variants" in c_f and "variants" in r_f:
-            shared = _shares_variant(c_f["variants"][c_rows], r_f["variants"][r_rows])
-            dice = np.where(shared & differ, np.maximum(dice, s.typo_dice), dice)
+            dice = _one_edit(dice, a, b, c_f["variants"], r_f["variants"], c_rows, r_rows, s.typo_dice)
             length = _word_length(r_f["variants"][r_rows])
         close = np.bincount(length, weights=differ & (dice >= s.typo_dice), minlength=lengths)
         loose = np.bincount(length, weights=differ & (dice >= s.typo_dice_low) & (dice < s.typo_dice),
