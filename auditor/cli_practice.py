@@ -30,7 +30,11 @@ if TYPE_CHECKING:
 
 _store_option = click.option(
     "--store", type=click.Path(dir_okay=False, path_type=Path), envvar="AUDITOR_STORE",
-    help="History store (SQLite); default: one per practice in your user data folder.")
+    help="Your history store (SQLite); default: one per practice in your user data folder.")
+_admin_store_option = click.option(
+    "--store", type=click.Path(dir_okay=False, path_type=Path), envvar="AUDITOR_PRACTICE_STORE",
+    help="The practice admin's history store (SQLite), kept apart from any clinician's own history; "
+         "default: practice-admin-PRACTICE.sqlite in your user data folder.")
 _index_option = click.option(
     "--index", "index_path", type=click.Path(dir_okay=False, path_type=Path),
     help="Your local index (ref -> connection; stays on this machine); default: beside your history store.")
@@ -49,10 +53,27 @@ def _store_path(app: App, store: Path | None) -> Path:
     return store_path(store, app.practice)
 
 
+def _admin_store_path(app: App, store: Path | None) -> Path:
+    from .practice.encoded import default_admin_store_path
+
+    return Path(store) if store is not None else default_admin_store_path(app.practice)
+
+
 def _index_path(app: App, index_path: Path | None) -> Path:
     from .practice.encoded import default_index_path
 
     return Path(index_path) if index_path is not None else default_index_path(app.practice)
+
+
+def _refuse_other_side(path: Path, keys, kind: str, why: str) -> None:
+    """The admin's store and a clinician's own history must not be one file (their findings share ids)."""
+    from .history import open_store
+
+    if not Path(path).exists():
+        return
+    with open_store(path, keys, create=False) as history:
+        if any(r.kind == kind for r in history.runs()):
+            raise AuditorError(f"{path} {why}")
 
 
 def _policy(policy_path: Path | None):
@@ -142,11 +163,12 @@ def findings_import(app: App, results_path: Path, index_path: Path | None, store
     document = load_results(results_path, keys, index, index_file)
     result = import_result(results_path, document, index, index_file)
     if not no_store:
-        record_history(app, keys, result, _store_path(app, store), kind="import", scope=str(document["clinician"]))
+        history_file = _store_path(app, store)
+        _refuse_other_side(history_file, keys, "practice-match",
+                           "is the practice admin's store; import into your own history (--store PATH)")
+        record_history(app, keys, result, history_file, kind="import", scope=str(document["clinician"]))
     written = write_reports(result, Audience.THERAPIST, formats, out) if out is not None else []
-    if result.changes is not None and not app.quiet:
-        app.say(result.changes.headline())
-    show_terminal(app, result, Audience.THERAPIST, formats)
+    show_terminal(app, result, Audience.THERAPIST, formats)       # leads with what changed since the last import
     for target in written:
         say_path(app, f"Wrote {target} ({_WROTE['therapist']}, mode 0600).")
 
@@ -197,7 +219,7 @@ def practice_clinicians(app: App, roster_path: Path) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Results to send back to the clinician (sealed, 0600).")
 @_policy_option
-@_store_option
+@_admin_store_option
 @click.option("--min-tier", type=click.Choice(["confirmed", "likely", "possible"]), default="possible",
               show_default=True, help="Report matches of this tier and stronger.")
 @click.pass_obj
@@ -222,7 +244,9 @@ def practice_match(app: App, roster_path: Path, connections_path: Path, clinicia
     pc = load_connections(connections_path, keys)
     if output.resolve() in (connections_path.resolve(), roster_path.resolve()):
         raise AuditorError(f"{output}: would overwrite an input; choose another -o")
-    store_file = _store_path(app, store)
+    store_file = _admin_store_path(app, store)
+    _refuse_other_side(store_file, keys, "import", "holds a clinician's imported results; keep the practice "
+                                                   "admin's history in a store of its own (--store PATH)")
     with app.progress(f"matching {pc.size:,} connections") as update:
         outcome = match_clinician(keys, roster, pc, ref, policy=policy, min_tier=min_tier)
         update("recording the run in the history store")
@@ -287,7 +311,7 @@ def practice_status(app: App, output: Path, clinician: str | None, store: Path |
 @click.option("--status", "status_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The clinician's status.enc.")
 @_clinician_option
-@_store_option
+@_admin_store_option
 @click.pass_obj
 def practice_update(app: App, status_path: Path, clinician: str, store: Path | None) -> None:
     """Apply a clinician's status file to your history store."""
@@ -300,14 +324,14 @@ def practice_update(app: App, status_path: Path, clinician: str, store: Path | N
     document = load_status(status_path, keys)
     if document["clinician"] != ref:
         raise AuditorError(f"{status_path}: this status file is from clinician {document['clinician']}, not {ref}")
-    with open_store(_store_path(app, store), keys, create=False) as history:
+    with open_store(_admin_store_path(app, store), keys, create=False) as history:
         counts = apply_status(history, document, ref)
     app.say(f"Clinician {ref}: {counts['applied']} status(es) applied, {counts['unchanged']} unchanged, "
             f"{counts['unknown']} not among this clinician's findings (skipped).", markup=False)
 
 
 @practice.command("summary")
-@_store_option
+@_admin_store_option
 @_policy_option
 @click.option("--roster", "roster_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also list the roster's clinicians that were never matched (as overdue).")
@@ -336,7 +360,7 @@ def practice_summary(app: App, store: Path | None, policy_path: Path | None, ros
     extra = None
     if roster_path is not None:
         extra = [c for c in clinician_counts(load_roster(roster_path, keys)) if c]
-    with open_store(_store_path(app, store), keys, create=False) as history:
+    with open_store(_admin_store_path(app, store), keys, create=False) as history:
         rows = summarise(history, policy.audit_interval_months, clinicians=extra)
     if fmt == "table" and output is None:
         from .practice.summary import category_rows, table_rows

@@ -284,14 +284,36 @@ def test_refs_stable_across_runs_and_unguessable(practice: Path, runner, keys) -
     assert (tmp / "a" / "index.enc").stat().st_mode & 0o777 == 0o600
 
 
-def test_default_index_lives_in_the_data_folder(practice: Path, runner, keys) -> None:
+def test_defaults_on_one_machine_keep_admin_and_clinician_apart(practice: Path, runner, keys) -> None:
+    """An admin who is also a clinician: default index, default stores, no --store anywhere."""
     tmp = practice
+    roster = tmp / "admin" / "roster.enc"
     assert_ok(run(runner, "connections", "encode", tmp / "a" / "export.csv", "-o", tmp / "a" / "mine.enc"))
-    assert_ok(_match(runner, tmp, "a", "Dana Ortiz"))
-    imported = run(runner, "findings", "import", tmp / "admin" / "results-a.enc",
-                   "--store", tmp / "a" / "history.sqlite")
+    assert_ok(run(runner, "practice", "match", "--roster", roster, "--connections", tmp / "a" / "mine.enc",
+                  "--clinician", "Dana Ortiz", "-o", tmp / "a" / "results.enc"))
+    imported = run(runner, "findings", "import", tmp / "a" / "results.enc")
     assert_ok(imported)
     assert "@wquarrington_ig" in imported.stdout
+    assert "gone" not in imported.stdout                   # the admin's colleague count is not in this history
+    summary = run(runner, "practice", "summary", "--format", "json")
+    assert_ok(summary)
+    (row,) = json.loads(summary.stdout)["clinicians"]
+    assert row["colleague_clients"] == 1 and row["findings"] == 1
+    assert_ok(run(runner, "practice", "status", "-o", tmp / "a" / "status.enc"))
+    assert_ok(run(runner, "practice", "update", "--status", tmp / "a" / "status.enc", "--clinician", "Dana Ortiz"))
+
+
+def test_one_store_for_both_sides_is_refused(practice: Path, runner) -> None:
+    tmp = practice
+    assert_ok(_encode(runner, tmp, "a"))
+    assert_ok(_match(runner, tmp, "a", "Dana Ortiz"))
+    shared = tmp / "admin" / "history.sqlite"
+    line = assert_one_line_error(run(runner, "findings", "import", tmp / "admin" / "results-a.enc", "--index",
+                                     tmp / "a" / "index.enc", "--store", shared))
+    assert "admin's store" in line
+    assert_ok(_import(runner, tmp, "a"))
+    line = assert_one_line_error(_match(runner, tmp, "a", "Dana Ortiz", "--store", tmp / "a" / "history.sqlite"))
+    assert "clinician's imported results" in line
 
 
 def _nothing_new(tmp: Path, before: set[Path]) -> None:

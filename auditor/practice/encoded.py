@@ -80,6 +80,12 @@ def default_index_path(practice: str) -> Path:
     return default_store_path(practice).parent / f"practice-index-{safe}.enc"
 
 
+def default_admin_store_path(practice: str) -> Path:
+    """The admin's practice history: beside, never inside, the admin's own audit history."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", practice) or "default"
+    return default_store_path(practice).parent / f"practice-admin-{safe}.sqlite"
+
+
 # -- the local index ------------------------------------------------------------------
 
 def record_of(conn: Connection) -> dict[str, Any]:
