@@ -67,18 +67,16 @@ def findings() -> None:
 
 
 # -- list -----------------------------------------------------------------------
-def _latest_changes(history: HistoryStore, scope: str | None) -> tuple[int | None, dict[str, str]]:
-    """(the latest run, finding_id -> change it recorded), per scope: each scope's own latest run."""
+def _latest_changes(history: HistoryStore, scope: str | None) -> dict[str, str]:
+    """finding_id -> the change its scope's latest run recorded for it."""
     runs = history.runs(scope)
-    if not runs:
-        return None, {}
     latest: dict[str, int] = {}
     for run in runs:
         latest[run.scope] = run.run_id
     change: dict[str, str] = {}
     for run_id in latest.values():
         change.update({fid: c.value for fid, c in history.run_changes(run_id).change_of().items()})
-    return runs[-1].run_id, change
+    return change
 
 
 def _since_ids(history: HistoryStore, since: str, scope: str | None, rows: list[StoredFinding]) -> set[str]:
@@ -129,7 +127,7 @@ def findings_list(app: App, status: str | None, since: str | None, scope: str | 
         if since:
             chosen = _since_ids(history, since, scope, history.findings(scope=scope, today=today))
             rows = [r for r in rows if r.finding_id in chosen]
-        _, change = _latest_changes(history, scope)
+        change = _latest_changes(history, scope)
     if fmt == "json":
         click.echo(json.dumps([{
             "finding_id": r.finding_id, "client_ref": r.client_ref, "platform": r.platform, "category": r.category,
@@ -148,7 +146,7 @@ def findings_list(app: App, status: str | None, since: str | None, scope: str | 
             shown = f"accepted until {r.accepted_until}"
         table.add_row(r.finding_id, r.client_ref, r.platform, escape(r.category), r.severity, r.tier,
                       escape(shown), r.status_since[:10], escape(change.get(r.finding_id, "") or "absent"))
-    label = f"{wanted} findings" + (f" changed since {since}" if since else "")
+    label = ("findings" if wanted == "all" else f"{wanted} findings") + (f" changed since {since}" if since else "")
     if not rows:
         app.show(f"No {label}.")
         return
