@@ -119,8 +119,19 @@ def connections_encode(app: App, exports: tuple[str, ...], output: Path, index_p
             raise AuditorError("no connections found in " + ", ".join(exports))
         update(f"encoding {len(connections):,} connections")
         pc = encode_for_practice(keys, connections, inputs, index, region, ignored)
-        save_index(index_file, keys, index)
-        counts = save_connections(output, keys, pc)
+        # mine.enc is written beside -o first and put in place once the index knows its refs: an unwritable
+        # -o leaves the index as it was, and no mine.enc exists whose results could not be imported.
+        pending = output.with_name(f".{output.name}.pending")
+        counts = save_connections(pending, keys, pc)
+        try:
+            save_index(index_file, keys, index)
+            os.replace(pending, output)
+        except OSError as exc:
+            pending.unlink(missing_ok=True)
+            raise AuditorError(f"{output}: cannot write ({exc.strerror})") from None
+        except BaseException:
+            pending.unlink(missing_ok=True)
+            raise
     for path, why in ignored:
         app.say(f"Ignored {path}: {why}", markup=False)
     platforms = ", ".join(f"{i['platform']} {i['records']:,}" for i in pc.inputs)

@@ -445,3 +445,23 @@ def test_encodings_round_trip_field_by_field(practice: Path, runner, keys) -> No
     assert back.size == 3 and back.extra is None and np.array_equal(back.rows["a"], np.arange(3))
     with pytest.raises(Exception, match="another version"):
         _unpack(Later, {"k__rows": np.asarray(["a"]), "d__rows__a": np.arange(3)}, practice / "x.enc")
+
+
+def test_encode_to_an_unwritable_place_leaves_the_index_alone(practice: Path, runner, keys) -> None:
+    tmp = practice
+    assert_ok(_encode(runner, tmp, "a"))
+    index_before = (tmp / "a" / "index.enc").read_bytes()
+    before = set(tmp.rglob("*"))
+    failed = run(runner, "connections", "encode", tmp / "a" / "export.csv", "-o", tmp / "a" / "export.csv" / "m.enc",
+                 "--index", tmp / "a" / "index.enc")
+    assert_one_line_error(failed)
+    assert (tmp / "a" / "index.enc").read_bytes() == index_before
+    _nothing_new(tmp, before)
+    for bad in ("empty.csv", "missing.csv"):
+        if bad == "empty.csv":
+            (tmp / "a" / bad).write_text("")
+        before = set(tmp.rglob("*"))
+        assert_one_line_error(run(runner, "connections", "encode", tmp / "a" / bad, "-o", tmp / "a" / "x.enc",
+                                  "--index", tmp / "a" / "index.enc"))
+        assert (tmp / "a" / "index.enc").read_bytes() == index_before
+        _nothing_new(tmp, before)
