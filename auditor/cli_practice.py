@@ -218,7 +218,8 @@ def practice_clinicians(app: App, roster_path: Path) -> None:
         table.add_row("(no clinician)", str(counts[""]))
     app.out.print(table)
     if not [c for c in counts if c]:
-        app.say("This roster has no clinician column: encode it with one (--map 'Column=clinician').")
+        app.say("No clinician in this roster: encode it with a clinician column (--map 'Column=clinician') "
+                "holding each client's clinician by name.")
 
 
 @practice.command("match")

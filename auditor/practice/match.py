@@ -61,6 +61,9 @@ def resolve_clinician(keys: SubKeys, roster: EncodedRoster | None, value: str, w
     words = " ".join(split_words(text))
     if words:
         candidates.append(clinician_ref(keys, words))
+    for raw in (text.casefold(), text):             # an id the name cleaner would drop ('17', 'T-042')
+        if raw:
+            candidates.append(clinician_ref(keys, raw))
     for ref in candidates:
         if known is None or ref in known:
             return ref
