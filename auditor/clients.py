@@ -194,7 +194,8 @@ def _apply(record: ClientRecord, field_name: str, value: str, region: str) -> st
             return "end date is not a date this tool reads (use YYYY-MM-DD)"
         record.end_date = parsed
     elif field_name == "clinician":
-        record.clinician = " ".join(split_words(value))
+        # names are compared as words ("Dr. Lena Hart" = "lena hart"); an id-style cell ("17", "T-042") as itself
+        record.clinician = " ".join(split_words(value)) or " ".join(value.casefold().split())
     elif field_name == "associated":
         record.associated.extend(n.strip() for n in _LIST_SPLIT.split(value)
                                  if n.strip() and n.strip() not in record.associated)

@@ -80,3 +80,13 @@ def test_match_to_a_family_member_is_its_own_category_under_the_clients_ref(runn
         text = path.read_text(encoding="utf-8").casefold()
         for word in ("thaddeus", "quennell", "marisol", "escobedo", "perpetua"):
             assert word not in text, (word, path.name)
+
+
+def test_clinician_ids_without_letters_keep_their_own_pseudonym(tmp_path):
+    """An EHR that lists clinicians by number must not put every client under 'no clinician'."""
+    path = tmp_path / "clients.csv"
+    path.write_text("Client ID,Name,Clinician\n1,Ana Ferreira,17\n2,Otto Brandauer,T-042\n3,Ida Voss,\n",
+                    encoding="utf-8")
+    clinicians = [r.clinician for r in read_clients(path).records]
+    assert clinicians[0] and clinicians[1] and clinicians[0] != clinicians[1]
+    assert clinicians[2] == ""
