@@ -204,3 +204,19 @@ def test_one_account_per_platform_shares_a_client(key):
                                   conn(display_name="Rosalind Quarrington", platform="linkedin")], settings)
     assert two[(0, "1")].score < one[(0, "1")].score and two[(0, "1")].score <= 0.5
     assert other[(1, "1")].score > two[(1, "1")].score      # another platform may be the same person
+
+
+def test_short_words_one_edit_apart_are_a_typo_but_not_a_new_first_letter(key):
+    records = _roster([_client("1", "Ryan", "Butterfield"), _client("2", "Mason", "Pettigrew")])
+    found = _match(key, records, [conn(display_name="Ryzn Butterfield"), conn(display_name="Jason Pettigrew")])
+    assert _levels(found[(0, "1")])["given name"] == "similar-spelling"
+    assert found[(0, "1")].tier in ("likely", "possible")
+    jason = found.get((1, "2"))
+    assert jason is None or _levels(jason).get("given name") != "similar-spelling"
+
+
+def test_word_variants_are_keyed_and_deterministic(key):
+    a = Encoder(key.subkeys()).variants("ryan")
+    assert a == Encoder(key.subkeys()).variants("ryan")
+    assert not set(a) & set(Encoder(PracticeKey(bytes(32), "other").subkeys()).variants("ryan")) - {0}
+    assert set(Encoder(key.subkeys()).variants("ryzn")[1:]) & set(a[1:]) - {0}    # share 'ryn'
