@@ -58,7 +58,7 @@ def log_verify(app: App, store: Path | None) -> None:
 
 def export_document(history: Any) -> dict[str, Any]:
     """The de-identified log: entries (pseudonyms, counts, MACs), verification result, key fingerprint."""
-    from .history.store import now_utc
+    from .clock import now_utc
 
     count, problems = history.verify()
     entries = []

@@ -15,7 +15,6 @@ auditor/cli.py; nothing here imports that module at import time.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .errors import AuditorError
+from .fileio import staged
 
 if TYPE_CHECKING:
     from .cli import App
@@ -121,17 +121,9 @@ def connections_encode(app: App, exports: tuple[str, ...], output: Path, index_p
         pc = encode_for_practice(keys, connections, inputs, index, region, ignored)
         # mine.enc is written beside -o first and put in place once the index knows its refs: an unwritable
         # -o leaves the index as it was, and no mine.enc exists whose results could not be imported.
-        pending = output.with_name(f".{output.name}.pending")
-        counts = save_connections(pending, keys, pc)
-        try:
+        with staged(output) as pending:
+            counts = save_connections(pending, keys, pc)
             save_index(index_file, keys, index)
-            os.replace(pending, output)
-        except OSError as exc:
-            pending.unlink(missing_ok=True)
-            raise AuditorError(f"{output}: cannot write ({exc.strerror})") from None
-        except BaseException:
-            pending.unlink(missing_ok=True)
-            raise
     for path, why in ignored:
         app.say(f"Ignored {path}: {why}", markup=False)
     platforms = ", ".join(f"{i['platform']} {i['records']:,}" for i in pc.inputs)
@@ -264,19 +256,11 @@ def practice_match(app: App, roster_path: Path, connections_path: Path, clinicia
         update("recording the run in the history store")
         # The results are written beside -o first and put in place once the run is recorded: an
         # unwritable -o records nothing, and a failed record leaves no results (and any older ones) as they were.
-        pending = output.with_name(f".{output.name}.pending")
-        save_results(pending, keys, results_document(outcome, pc), pc.return_key)
-        try:
+        with staged(output) as pending:
+            save_results(pending, keys, results_document(outcome, pc), pc.return_key)
             with open_store(store_file, keys) as history:
                 changes = history.record_run(outcome.result, _admin_document(outcome.result),
                                              kind="practice-match", scope=ref)
-            os.replace(pending, output)
-        except OSError as exc:
-            pending.unlink(missing_ok=True)
-            raise AuditorError(f"{output}: cannot write ({exc.strerror})") from None
-        except BaseException:
-            pending.unlink(missing_ok=True)
-            raise
     app.say(changes.headline())
     app.say(f"Clinician {ref}: {pc.size:,} encoded connections, {len(outcome.own)} finding(s) for their own "
             f"clients -> {output}; {len(outcome.colleague)} match(es) to a colleague's client kept in "

@@ -7,9 +7,11 @@ folder, is flushed, then renamed over the target.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 from .errors import AuditorError
 
@@ -46,3 +48,28 @@ def private_dir(path: Path) -> Path:
     except OSError as exc:
         raise AuditorError(f"{path}: cannot create the folder ({exc.strerror})") from None
     return path
+
+
+@contextlib.contextmanager
+def staged(output: Path) -> Iterator[Path]:
+    """A hidden path beside `output` that replaces it only if the whole block succeeds.
+
+    For a file that must not exist unless a later step (saving an index,
+    recording a run) also worked: write it to the staged path inside the block.
+    """
+    output = Path(output)
+    pending = output.with_name(f".{output.name}.pending")
+    try:
+        yield pending
+        os.replace(pending, output)
+    except OSError as exc:
+        _discard(pending)
+        raise AuditorError(f"{output}: cannot write ({exc.strerror})") from None
+    except BaseException:
+        _discard(pending)
+        raise
+
+
+def _discard(path: Path) -> None:
+    with contextlib.suppress(OSError):      # e.g. its folder never existed
+        path.unlink(missing_ok=True)

@@ -35,7 +35,11 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 def pseudonym(key: bytes, purpose: str, value: str, length: int) -> str:
     """A short stable code (Crockford base32) for a value, keyed so it cannot be guessed."""
     digest = hmac.new(key, f"{purpose}\x1f{value}".encode(), hashlib.sha256).digest()
-    number = int.from_bytes(digest[:8], "big")
+    return base32(int.from_bytes(digest[:8], "big"), length)
+
+
+def base32(number: int, length: int) -> str:
+    """The low `length` Crockford base32 digits of a number (no I, L, O, U: easy to read aloud)."""
     chars = []
     for _ in range(length):
         number, rem = divmod(number, 32)

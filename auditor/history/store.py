@@ -18,6 +18,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..clock import now_utc
 from ..errors import AuditorError, WrongKeyError
 from ..findings import AuditResult, Finding
 from ..keys import SubKeys
@@ -27,10 +28,6 @@ from .cipher import ColumnCipher
 from .schema import migrate
 
 ACTIONS = {"accept": "accepted", "resolve": "resolved", "false-positive": "false-positive", "reopen": "open"}
-
-
-def now_utc() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,6 @@ import json
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -42,10 +41,12 @@ from connectors.interface import Connection
 
 from ..connection_features import EncodedConnections, encode_connections
 from ..encode import Encoder
+from ..clock import now_utc
 from ..errors import AuditorError
 from ..findings import InputSummary, connection_key
 from ..history.location import default_store_path
 from ..keys import SubKeys
+from ..roster import base32
 from ..sealed import seal, unseal
 
 KIND = "practice-connections"
@@ -54,20 +55,10 @@ INDEX_KIND = "practice-index"
 INDEX_VERSION = 1
 KEEP_ENCODINGS = 8           # earlier encodings whose results can still be imported
 ATTRIBUTES = ("platform", "relation", "account", "joined_via")   # what the policy needs; nothing else
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def now_utc() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _code(digest: bytes, length: int) -> str:
-    number = int.from_bytes(digest[:10], "big")
-    chars = []
-    for _ in range(length):
-        number, rem = divmod(number, 32)
-        chars.append(_CROCKFORD[rem])
-    return "".join(chars)
+    return base32(int.from_bytes(digest[:10], "big"), length)
 
 
 def random_id(prefix: str) -> str:

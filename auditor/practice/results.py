@@ -23,7 +23,8 @@ from ..match import Evidence
 from ..policy import Ruling
 from ..presets import CLASS_LABELS
 from ..sealed import read_header, seal, unseal
-from .encoded import LocalIndex, PracticeConnections, now_utc
+from ..clock import now_utc
+from .encoded import LocalIndex, PracticeConnections
 from .match import PracticeMatch
 
 KIND = "practice-results"
@@ -94,16 +95,22 @@ def save_results(path: Path, keys: SubKeys, document: dict[str, Any], return_key
           "encodings_id": document["encodings_id"], "created_at": now_utc(), "findings": len(document["findings"])})
 
 
+def _encodings_entry(path: Path, where: dict[str, Any], index: LocalIndex, index_path: Path) -> dict[str, Any]:
+    """The index's record of the encodings these results answer (header or document says which)."""
+    if where.get("index_id") != index.index_id:
+        raise AuditorError(f"{path}: these results answer another clinician's (or machine's) encodings, not the "
+                           f"local index {index_path}; import them where 'auditor connections encode' ran")
+    entry = index.encodings.get(str(where.get("encodings_id")))
+    if entry is None:
+        raise AuditorError(f"{path}: the encodings these results answer ({where.get('encodings_id')}) are no "
+                           f"longer in {index_path}; encode again and ask for a new match")
+    return entry
+
+
 def load_results(path: Path, keys: SubKeys, index: LocalIndex, index_path: Path) -> dict[str, Any]:
     """Check the results answer this index's encodings, then open them with the encoding's return key."""
     header, _, _ = read_header(path, KIND)
-    if header.get("index_id") != index.index_id:
-        raise AuditorError(f"{path}: these results answer another clinician's (or machine's) encodings, not the "
-                           f"local index {index_path}; import them where 'auditor connections encode' ran")
-    entry = index.encodings.get(str(header.get("encodings_id")))
-    if entry is None:
-        raise AuditorError(f"{path}: the encodings these results answer ({header.get('encodings_id')}) are no "
-                           f"longer in {index_path}; encode again and ask for a new match")
+    entry = _encodings_entry(path, header, index, index_path)
     try:
         return_key = bytes.fromhex(entry.get("return_key", ""))
     except ValueError:
@@ -123,13 +130,7 @@ def load_results(path: Path, keys: SubKeys, index: LocalIndex, index_path: Path)
 
 def import_result(path: Path, document: dict[str, Any], index: LocalIndex, index_path: Path) -> AuditResult:
     """The clinician's AuditResult: refs resolved to their own connections, locally."""
-    if document.get("index_id") != index.index_id:
-        raise AuditorError(f"{path}: these results answer another clinician's (or machine's) encodings, not the "
-                           f"local index {index_path}; import them where 'auditor connections encode' ran")
-    entry = index.encodings.get(str(document.get("encodings_id")))
-    if entry is None:
-        raise AuditorError(f"{path}: the encodings these results answer ({document.get('encodings_id')}) are no "
-                           f"longer in {index_path}; encode again and ask for a new match")
+    entry = _encodings_entry(path, document, index, index_path)
     try:
         findings: list[Finding] = []
         for item in document["findings"]:

@@ -16,7 +16,7 @@ from ..errors import AuditorError
 from ..history.store import HistoryStore
 from ..keys import SubKeys
 from ..sealed import seal, unseal
-from .encoded import now_utc
+from ..clock import now_utc
 from .match import COLLEAGUE
 
 KIND = "practice-status"
