@@ -26,8 +26,8 @@ BLOOM_K = 8               # bit positions per bigram
 VARIANT_SLOTS = 16        # keyed 32-bit hashes: first letter, the word, its one-letter deletions (0 = empty)
 MIN_SUBSTRING = 3
 MAX_SUBSTRING = 16
-PREFIX_LETTERS = 2       # a typo after the second letter still shares a (word, prefix) pair token
-OLD_PREFIX_LETTERS = 3   # connections also emit these, to meet rosters encoded before the change
+PREFIX_LETTERS = 3
+NEAR_PREFIX_LETTERS = 2   # NEAR_PAIR: a typo from the third letter on still shares (word, 2 letters)
 INITIAL_PART = 50         # `part` numbers: name words from 0, initials from 50,
 USERNAME_PART = 100       # username segments from 100 (one word cannot fill two roles)
 
@@ -49,6 +49,7 @@ class Kind(IntEnum):
                       # and a word with the first letters of the other: "ana smi*" for typos)
     INITIAL_PAIR = 12 # an initial and a surname together (blocking: "a. smith")
     PREFIX = 13       # first letters of a word; only ever combined into PAIR tokens
+    NEAR_PAIR = 14    # a word with the first two letters of the other (blocks only where that is selective)
 
 
 class Role(IntEnum):
@@ -232,7 +233,7 @@ class Encoder:
         self._name_blocks: dict[tuple, tuple[Block, FilterBlock]] = {}
         self._username_blocks: dict[tuple, Block] = {}
         self._words: dict[tuple[str, int], tuple[tuple[int, int], ...]] = {}
-        self._pairs: dict[tuple[str, str, bool, bool], tuple[int, ...]] = {}
+        self._pairs: dict[tuple[str, str, bool], tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
     # -- primitives -------------------------------------------------------
     def token(self, kind: Kind, value: str) -> int:
@@ -381,7 +382,7 @@ class Encoder:
         On the roster side (given_side) only the given name takes nickname forms; a
         connection does not know which word is the given name, so both words do.
         """
-        key = (first, second, given_side, role is Role.UNKNOWN)
+        key = (first, second, given_side)
         tokens = self._pairs.get(key)
         if tokens is None:
             # Two nickname forms never pair: too loose to block on.
@@ -392,11 +393,14 @@ class Encoder:
             found += [combine(Kind.PAIR, x, y) for x in a_phon for y in b_phon]
             # A typo anywhere but the first letters of one word still shares a pair.
             a_word, b_word = a_exact[0][0], b_exact[0][0]
-            for letters in ((PREFIX_LETTERS,) if role is not Role.UNKNOWN else (PREFIX_LETTERS, OLD_PREFIX_LETTERS)):
-                found += [combine(Kind.PAIR, a_word, self._prefix(second, letters)),
-                          combine(Kind.PAIR, self._prefix(first, letters), b_word)]
-            tokens = self._pairs[key] = tuple(dict.fromkeys(found))
-        for token in tokens:
+            found += [combine(Kind.PAIR, a_word, self._prefix(second)),
+                      combine(Kind.PAIR, self._prefix(first), b_word)]
+            near = [combine(Kind.NEAR_PAIR, a_word, self._prefix(second, NEAR_PREFIX_LETTERS)),
+                    combine(Kind.NEAR_PAIR, self._prefix(first, NEAR_PREFIX_LETTERS), b_word)]
+            tokens = self._pairs[key] = (tuple(dict.fromkeys(found)), tuple(dict.fromkeys(near)))
+        for token in tokens[1]:
+            out.add_token(token, int(Kind.NEAR_PAIR), int(role), part, int(source))
+        for token in tokens[0]:
             out.add_token(token, int(Kind.PAIR), int(role), part, int(source))
 
     def _unknown_pairs(self, out: _BlockBuilder, words: tuple[str, ...], source: Source, base: int) -> None:

@@ -7,7 +7,11 @@
    list (a rare surname says more than "Smith").
 3. Per pair: the best evidence for the given name, the surname, a username
    pattern and an exact identifier; typos are rescued with keyed Bloom-filter
-   Dice; a name that is present but disagrees counts against.
+   Dice and keyed one-letter-deletion hashes; a name that is present but
+   disagrees counts against, and so does a display word the client's name lacks.
+   A given name and a surname agreeing together are corrected for how much more
+   often name words co-occur than independence says (measured on the roster) and
+   for namesakes seen in this audit.
 4. Per connection: scores become probabilities over "which client, or none",
    so a connection that fits two clients equally is marked ambiguous.
 """
@@ -42,8 +46,9 @@ class MatchSettings:
     ambiguity_bits: float = 1.0         # two clients within 2x of each other: ambiguous
     evidence_slice: int = 50_000        # connections per slice when joining evidence (memory bound)
     block_single_pairs: int = 12        # a single name word blocks when it makes at most this many pairs
-    typo_dice: float = 0.80             # Dice of word Bloom filters: a close spelling
-    typo_dice_low: float = 0.80         # ... and a looser one (short words: 'ryzn' / 'ryan')
+    block_near_pairs: int = 40          # ... and a word with two letters of the other (NEAR_PAIR), at most this many
+    typo_dice: float = 0.80             # Dice of word Bloom filters: a close spelling (or one edit apart)
+    typo_dice_low: float = 0.80         # a looser level below it; equal = none (it let look-alikes through)
     typo_word_share: float = 0.1        # near-spellings of a word are at least this common, relative to it
     typo_sample: int = 200_000          # random word pairs that measure how often Dice agrees by chance
     disagree_given: float = -5.0
@@ -92,6 +97,7 @@ _TYPO_M = (0.04, 0.02)
 _BLOCKING_KINDS = [int(k) for k in (Kind.EMAIL, Kind.PHONE, Kind.HANDLE, Kind.HANDLE_ANY, Kind.PATTERN,
                                     Kind.PAIR, Kind.INITIAL_PAIR)]
 _SINGLE_BLOCKING_KINDS = [int(Kind.WORD)]
+_BLOCKING_ONLY_KINDS = [int(k) for k in (Kind.PAIR, Kind.INITIAL_PAIR, Kind.NEAR_PAIR, Kind.PREFIX)]
 _CONFIRMING = (int(Kind.EMAIL), int(Kind.PHONE), int(Kind.HANDLE))
 _ROLE_NAME = {int(Role.GIVEN): "given name", int(Role.SURNAME): "surname"}
 _SOURCE_NAME = {int(Source.NAME): "", int(Source.USERNAME): " (in the username)",
@@ -121,6 +127,15 @@ class _Together:
     in_conns: pd.Series      # pair key -> connections whose display name has both words
     in_roster: pd.Series     # pair key -> clients with this given name and surname
     rho: float               # co-occurrence of name words over what independence predicts
+    words: pd.Series         # (client, role, part) key -> the client's name-word token
+
+    @staticmethod
+    def word_key(client: np.ndarray, role: np.ndarray | int, part: np.ndarray) -> np.ndarray:
+        return (client.astype(np.int64) << 12) | (np.int64(role) << 10) | (part.astype(np.int64) & 0x3FF)
+
+    def word_token(self, client: np.ndarray, role: int, part: np.ndarray) -> np.ndarray:
+        at = self.words.index.get_indexer(self.word_key(client, role, part))
+        return np.where(at >= 0, self.words.to_numpy()[np.maximum(at, 0)], 0).astype(np.int64)
 
 
 def _pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -188,7 +203,9 @@ class Matcher:
         pairs = self._candidates(r_tok, c_tok, df_r, df_c)
         if pairs.empty:
             return []
-        ev = self._evidence(pairs, c_tok, r_tok.drop(columns="kind"))
+        # Pair tokens only block; the evidence join needs the tokens that carry weight.
+        weighed = ~c_tok["kind"].isin(_BLOCKING_ONLY_KINDS).to_numpy()
+        ev = self._evidence(pairs, c_tok[weighed], r_tok.drop(columns="kind"))
         ev = ev.join(df_r, on="token").join(df_c, on="token")
         ev["df_c"] = ev["df_c"].fillna(0)
         population = roster.size + conns.size
@@ -255,7 +272,12 @@ class Matcher:
         expected = float((dx * dy).sum()) / people
         observed = float(in_roster.reindex(keys).to_numpy().sum() - len(keys))
         rho = max((observed + s.together_pseudo * s.together_prior) / (expected + s.together_pseudo), 1.0)
-        return _Together(in_conns, in_roster, rho)
+        named = r_words[r_words["r_role"].isin([int(Role.GIVEN), int(Role.SURNAME)])]
+        word_keys = _Together.word_key(named["client"].to_numpy(), named["r_role"].to_numpy(),
+                                       named["r_part"].to_numpy())
+        words_by_key = pd.Series(named["token"].to_numpy(), index=word_keys)
+        words_by_key = words_by_key[~words_by_key.index.duplicated()]
+        return _Together(in_conns, in_roster, rho, words_by_key)
 
     # -- 1. candidates -----------------------------------------------------
     def _candidates(self, r_tok: pd.DataFrame, c_tok: pd.DataFrame, df_r: pd.Series,
@@ -268,7 +290,8 @@ class Matcher:
         # A single word blocks only when it would bring few pairs (a rare surname seen alone).
         load = r_tok["token"].map(df_r).to_numpy() * r_tok["token"].map(df_c).fillna(0).to_numpy()
         single = r_tok["kind"].isin(_SINGLE_BLOCKING_KINDS) & (load <= s.block_single_pairs)
-        blocking = r_tok.loc[specific | single, ["client", "token"]].drop_duplicates()
+        near = (r_tok["kind"] == Kind.NEAR_PAIR) & (load <= s.block_near_pairs)
+        blocking = r_tok.loc[specific | single | near, ["client", "token"]].drop_duplicates()
         joined = c_tok[["conn", "token"]].drop_duplicates().merge(blocking, on="token")
         return joined[["conn", "client"]].drop_duplicates().reset_index(drop=True)
 
@@ -345,7 +368,6 @@ class Matcher:
         ev = pd.DataFrame({
             "conn": ev["conn"].to_numpy()[keep].astype(np.int32),
             "client": ev["client"].to_numpy()[keep].astype(np.int32),
-            "token": ev["token"].to_numpy()[keep],
             "kind": kind[keep].astype(np.int8), "r_role": role[keep].astype(np.int8),
             "r_part": part[keep].astype(np.int16),
             "c_part": ev["c_part"].to_numpy()[keep].astype(np.int16),
@@ -380,7 +402,7 @@ class Matcher:
             u[pattern] = np.maximum(u[pattern], np.where(initial, 1.0, rho) * first * u_sur)
         u = np.minimum(u, 0.99)
         ev["weight"] = np.log2(m / u)
-        ev["u"] = u
+        ev["u"] = u.astype(np.float32)
         return ev
 
     # -- 3. per pair --------------------------------------------------------
@@ -393,10 +415,9 @@ class Matcher:
 
         def best(mask: np.ndarray, prefix: str) -> None:
             part = ev[mask].sort_values("weight", ascending=False).drop_duplicates(key)
-            cols = part[key + ["weight", "kind", "c_part", "c_source", "r_part", "token", "u"]].rename(columns={
+            cols = part[key + ["weight", "kind", "c_part", "c_source", "r_part", "u"]].rename(columns={
                 "weight": f"{prefix}_w", "kind": f"{prefix}_kind", "c_part": f"{prefix}_cpart",
-                "c_source": f"{prefix}_src", "r_part": f"{prefix}_rpart", "token": f"{prefix}_token",
-                "u": f"{prefix}_u"})
+                "c_source": f"{prefix}_src", "r_part": f"{prefix}_rpart", "u": f"{prefix}_u"})
             nonlocal table
             table = table.merge(cols, on=key, how="left")
 
@@ -491,8 +512,9 @@ class Matcher:
         exact = (both & (table["given_kind"] == Kind.WORD).to_numpy() & (table["sur_kind"] == Kind.WORD).to_numpy()
                  & (table["given_src"] == Source.NAME).to_numpy() & (table["sur_src"] == Source.NAME).to_numpy())
         if exact.any():
-            keys = _pair_key(table["given_token"].to_numpy()[exact].astype(np.int64),
-                             table["sur_token"].to_numpy()[exact].astype(np.int64))
+            clients = table["client"].to_numpy()[exact]
+            keys = _pair_key(together.word_token(clients, Role.GIVEN, table["given_rpart"].to_numpy()[exact]),
+                             together.word_token(clients, Role.SURNAME, table["sur_rpart"].to_numpy()[exact]))
             seen = (together.in_conns.reindex(keys).fillna(1).to_numpy() - 1
                     + together.in_roster.reindex(keys).fillna(1).to_numpy() - 1)
             independent = (population * table["given_u"].to_numpy()[exact].astype(float)
@@ -550,7 +572,7 @@ class Matcher:
             u = np.clip(np.maximum(u_level, s.typo_word_share * u_word), 1e-9, 0.99)
             weight = np.log2(m / u)
             hits = hits.assign(**{f"{prefix}_typo": weight, f"{prefix}_typo_cpart": hits["c_part"],
-                                  f"{prefix}_typo_u": u})
+                                  f"{prefix}_typo_u": u.astype(np.float32)})
             table = table.merge(hits[["conn", "client", f"{prefix}_typo", f"{prefix}_typo_cpart",
                                       f"{prefix}_typo_u"]], on=["conn", "client"], how="left")
             fill = table[f"{prefix}_typo"].notna() & ~(table[f"{prefix}_w"] >= table[f"{prefix}_typo"])
