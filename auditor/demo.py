@@ -74,3 +74,7 @@ def run_demo(app: App, out: Path) -> None:
     say_path(app, f"  auditor --key-file {key_path} roster resolve {sample_data.CLIENTS_CSV} "
                   f"--roster {roster_path} --format table")
     say_path(app, f"  auditor report {out / 'findings.json'} --audience external --format html,md")
+    history = out / "history.sqlite"
+    say_path(app, f"  auditor --key-file {key_path} findings review --store {history}")
+    say_path(app, f"  auditor --key-file {key_path} log verify --store {history}")
+    app.say("  auditor demo   (once more: it then starts with what changed)")
