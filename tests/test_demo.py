@@ -72,9 +72,9 @@ def test_demo_reports_nothing_unplanted_above_possible(demo_run):
 
 def test_demo_outputs_are_private_and_hold_no_roster_identifier(demo_run):
     out, result, findings, _ = demo_run
-    for name in ("findings.json", "roster.enc", "DEMO-ONLY-practice.key"):
+    for name in ("findings.json", "roster.enc", "DEMO-ONLY-practice.key", "history.sqlite"):
         assert stat.S_IMODE((out / name).stat().st_mode) == 0o600
-    blobs = {name: (out / name).read_bytes() for name in ("findings.json", "roster.enc")}
+    blobs = {name: (out / name).read_bytes() for name in ("findings.json", "roster.enc", "history.sqlite")}
     blobs["terminal"] = result.output.encode()
     for row in CLIENTS:
         client_id, first, last, preferred, other, email, phone = row[:7]
@@ -132,3 +132,23 @@ def test_findings_show_rejects_other_files(tmp_path):
     bogus.write_text('{"schema": "something-else"}')
     result = CliRunner().invoke(cli, ["findings", "show", str(tmp_path)])
     assert result.exit_code != 0 and "not a connection-auditor/findings@1 file" in result.output
+
+
+def test_demo_again_keeps_its_key_and_leads_with_what_changed(tmp_path: Path):
+    """A second `auditor demo` in the same folder reuses the demo key and history, so it shows a diff."""
+    from click.testing import CliRunner
+
+    out = tmp_path / "demo"
+    first = CliRunner().invoke(cli, ["demo", "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    key = (out / "DEMO-ONLY-practice.key").read_bytes()
+    assert "first audit" in first.output
+    second = CliRunner().invoke(cli, ["demo", "--out", str(out)])
+    assert second.exit_code == 0, second.output
+    assert (out / "DEMO-ONLY-practice.key").read_bytes() == key
+    changed = second.output.index("What changed since the last audit")
+    assert changed < second.output.index("Inputs read")
+    assert "Nothing new, regressed, expired or gone" in second.output[changed:changed + 400]
+    verify = CliRunner().invoke(cli, ["--key-file", str(out / "DEMO-ONLY-practice.key"), "log", "verify",
+                                      "--store", str(out / "history.sqlite")])
+    assert verify.exit_code == 0 and "2 log entries" in verify.output, verify.output
