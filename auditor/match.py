@@ -35,9 +35,9 @@ class MatchSettings:
     """Model constants. m = P(agree | same person); u0 = prior frequency of a value."""
 
     prior_client_share: float = 0.05    # share of a therapist's connections who are clients (starting value)
-    # EM rounds that re-estimate the share from the audit's own scores. Off by default: the
-    # estimate is close to the truth on bench/ (0.068 and 0.076 for 0.07), but with the
-    # hand-set m probabilities it made scores in 0.3-0.6 overconfident; use it with EM'd m.
+    # EM rounds that re-estimate the share from the audit's own scores. Off by default: on
+    # bench/ the estimate lands near the truth (0.068 solo, 0.059 practice, for 0.07) but the
+    # F1 it gives is no better (-0.005 solo, +0.005 practice) with the hand-set m probabilities.
     prior_rounds: int = 0
     prior_pseudo: float = 2000.0        # connections' worth of weight the starting value keeps
     pseudo_count: float = 1000.0        # how much the u0 priors weigh against observed counts
@@ -138,6 +138,12 @@ class _Together:
         return np.where(at >= 0, self.words.to_numpy()[np.maximum(at, 0)], 0).astype(np.int64)
 
 
+def _platform_key(keys: np.ndarray, platform: np.ndarray) -> np.ndarray:
+    """A pair key specific to one platform."""
+    with np.errstate(over="ignore"):
+        return keys ^ (platform.astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93))
+
+
 def _pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """One order-free 64-bit key for two tokens (wrapping arithmetic)."""
     lo = np.minimum(a, b).astype(np.uint64)
@@ -210,7 +216,7 @@ class Matcher:
         ev["df_c"] = ev["df_c"].fillna(0)
         population = roster.size + conns.size
         rarity = self._name_rarity(r_tok, df_r, df_c, population)
-        together = self._name_pairs(r_tok, c_tok)
+        together = self._name_pairs(r_tok, c_tok, conns.platform)
         ev = self._weigh(ev, population, rarity, together.rho, roster.size)
         table = self._combine(pairs, ev, roster, conns, rarity, together, population)
         self._estimate_share(table, conns.size)
@@ -242,7 +248,8 @@ class Matcher:
         self.share = share
         return share
 
-    def _name_pairs(self, r_tok: pd.DataFrame, c_tok: pd.DataFrame) -> "_Together":
+    def _name_pairs(self, r_tok: pd.DataFrame, c_tok: pd.DataFrame,
+                    platform: np.ndarray | None = None) -> "_Together":
         """How often two name words occur together, and how much more often than chance.
 
         Given names and surnames are not independent (families share a language), so
@@ -258,7 +265,13 @@ class Matcher:
         words = c_tok.loc[sel, ["conn", "token"]].drop_duplicates()
         joined = words.merge(words, on="conn")
         joined = joined[joined["token_x"].to_numpy() < joined["token_y"].to_numpy()]
-        in_conns = pd.Series(_pair_key(joined["token_x"].to_numpy(), joined["token_y"].to_numpy())).value_counts()
+        keys = _pair_key(joined["token_x"].to_numpy(), joined["token_y"].to_numpy())
+        if platform is not None:
+            # Namesakes counted on the connection's own platform: one person has one account
+            # there, so another account with the name is another person (on other platforms
+            # it may be the client again).
+            keys = _platform_key(keys, platform[joined["conn"].to_numpy()])
+        in_conns = pd.Series(keys).value_counts()
         # rho on the roster, where roles are known and each person is listed once.
         r_words = r_tok[(r_tok["kind"] == Kind.WORD) & (r_tok["r_source"] == Source.NAME)]
         given = r_words.loc[r_words["r_role"] == Role.GIVEN, ["client", "token"]].drop_duplicates()
@@ -454,7 +467,7 @@ class Matcher:
         table["sur_disagree"] = np.select(
             [sur_missing & (words >= 2), sur_missing & only_username],
             [s.disagree_surname, s.disagree_username], 0.0)
-        table["together"] = self._together(table, together, population)
+        table["together"] = self._together(table, together, population, conns.platform, roster.size)
         table["extra"] = self._unexplained(table, ev, words)
         names = (table["given_w"].fillna(0) + table["sur_w"].fillna(0) + table["together"]
                  + table["given_disagree"] + table["sur_disagree"] + table["extra"])
@@ -495,7 +508,8 @@ class Matcher:
         extra = np.clip(words - count - disagree, 0, s.extra_words_max)
         return extra * s.extra_word
 
-    def _together(self, table: pd.DataFrame, together: "_Together", population: int) -> np.ndarray:
+    def _together(self, table: pd.DataFrame, together: "_Together", population: int,
+                  platform: np.ndarray | None = None, roster_size: int = 0) -> np.ndarray:
         """Correction (bits, <= 0) for a given name and a surname that agree together.
 
         Expected strangers with both words: rho x population x u_given x u_surname; where
@@ -515,13 +529,22 @@ class Matcher:
             clients = table["client"].to_numpy()[exact]
             keys = _pair_key(together.word_token(clients, Role.GIVEN, table["given_rpart"].to_numpy()[exact]),
                              together.word_token(clients, Role.SURNAME, table["sur_rpart"].to_numpy()[exact]))
-            seen = (together.in_conns.reindex(keys).fillna(1).to_numpy() - 1
+            # Exposure: the share of the population where namesakes were counted.
+            exposure = np.ones(len(keys))
+            in_conns_keys = keys
+            if platform is not None:
+                plat = platform[table["conn"].to_numpy()[exact]]
+                in_conns_keys = _platform_key(keys, plat)
+                codes, counts = np.unique(platform, return_counts=True)
+                on_platform = counts[np.searchsorted(codes, plat)]
+                exposure = (on_platform + roster_size) / population
+            seen = (together.in_conns.reindex(in_conns_keys).fillna(1).to_numpy() - 1
                     + together.in_roster.reindex(keys).fillna(1).to_numpy() - 1)
             independent = (population * table["given_u"].to_numpy()[exact].astype(float)
                            * table["sur_u"].to_numpy()[exact].astype(float))
             expected = together.rho * independent
             a = s.namesake_shape
-            estimate = (np.maximum(seen, 0) + a) / (1 + a / np.maximum(expected, 1e-12))
+            estimate = (np.maximum(seen, 0) + a) / (exposure + a / np.maximum(expected, 1e-12))
             out[exact] = np.minimum(np.log2(independent / estimate), 0.0)
         return out
 
