@@ -92,3 +92,9 @@ def test_phonetic_codes():
     names = NameKnowledge()
     assert set(names.phonetic("smith")) & set(names.phonetic("smyth"))
     assert names.phonetic("al") == ()
+
+
+def test_business_credentials_are_not_name_words():
+    assert clean_name("Tung Dang, SHRM-CP").words == ("tung", "dang")
+    assert clean_name("Ana Lima, CFA").words == ("ana", "lima")
+    assert clean_name("Hồng Nguyen, P.E.").words == ("hong", "nguyen")
