@@ -455,6 +455,11 @@ class Matcher:
         table = self._typos(table, roster, conns, rarity)
 
         words = conns.name_words[table["conn"].to_numpy()]
+        # 'Cameron C. Morton' is not Cheryl Morton: a full word the client's name does not
+        # explain is the given name shown, and a (middle) initial cannot stand in for it.
+        explained = table["explained"] = self._explained(table, ev)
+        initial_only = (table["given_kind"] == Kind.INITIAL).to_numpy() & (words > explained)
+        table.loc[initial_only, ["given_w", "given_kind", "given_cpart"]] = np.nan
         inits = conns.initials[table["conn"].to_numpy()]
         given_missing = table["given_w"].isna().to_numpy()
         sur_missing = table["sur_w"].isna().to_numpy()
@@ -486,6 +491,16 @@ class Matcher:
         source = ev["c_source"].to_numpy()[mask].astype(np.int64) & 0x3
         return (((conn << 24) | client) << 12) | (part << 2) | source
 
+    @staticmethod
+    def _explained(table: pd.DataFrame, ev: pd.DataFrame) -> np.ndarray:
+        """Per pair: display-name words that agree with some word of the client's name."""
+        kind = ev["kind"].to_numpy()
+        sel = ((ev["c_source"].to_numpy() == Source.NAME) & (ev["c_part"].to_numpy() < INITIAL_PART)
+               & np.isin(kind, [int(Kind.WORD), int(Kind.NICK), int(Kind.PHONETIC)]))
+        parts = ev.loc[sel, ["conn", "client", "c_part"]].drop_duplicates()
+        explained = parts.groupby(["conn", "client"]).size().rename("explained")
+        return table[["conn", "client"]].join(explained, on=["conn", "client"])["explained"].fillna(0).to_numpy()
+
     def _unexplained(self, table: pd.DataFrame, ev: pd.DataFrame, words: np.ndarray) -> np.ndarray:
         """Weight (<= 0) of display-name words that no part of the client's name explains.
 
@@ -495,12 +510,7 @@ class Matcher:
         Words already counted as a disagreeing given name or surname are not counted again.
         """
         s = self.settings
-        kind = ev["kind"].to_numpy()
-        sel = ((ev["c_source"].to_numpy() == Source.NAME) & (ev["c_part"].to_numpy() < INITIAL_PART)
-               & np.isin(kind, [int(Kind.WORD), int(Kind.NICK), int(Kind.PHONETIC)]))
-        parts = ev.loc[sel, ["conn", "client", "c_part"]].drop_duplicates()
-        explained = parts.groupby(["conn", "client"]).size().rename("explained")
-        count = table[["conn", "client"]].join(explained, on=["conn", "client"])["explained"].fillna(0).to_numpy()
+        count = table["explained"].to_numpy() if "explained" in table else self._explained(table, ev)
         for prefix in ("given", "sur"):
             count = count + (table[f"{prefix}_kind"] == -1).to_numpy()     # rescued as a typo
         disagree = (table["given_disagree"] < 0).to_numpy() & (words >= 2)

@@ -220,3 +220,11 @@ def test_word_variants_are_keyed_and_deterministic(key):
     assert a == Encoder(key.subkeys()).variants("ryan")
     assert not set(a) & set(Encoder(PracticeKey(bytes(32), "other").subkeys()).variants("ryan")) - {0}
     assert set(Encoder(key.subkeys()).variants("ryzn")[1:]) & set(a[1:]) - {0}    # share 'ryn'
+
+
+def test_a_middle_initial_does_not_stand_in_for_a_shown_given_name(key):
+    records = _roster([_client("1", "Cheryl", "Wolstenholme"), _client("2", "Carmen", "Mendoza Ferrer")])
+    found = _match(key, records, [conn(display_name="Cameron C. Wolstenholme"), conn(display_name="C. Mendoza Ferrer")])
+    cameron = found.get((0, "1"))
+    assert cameron is None or _levels(cameron).get("given name") != "initial"
+    assert _levels(found[(1, "2")])["given name"] == "initial"
