@@ -564,6 +564,7 @@ class Matcher:
         s = self.settings
         c_f, r_f = conns.filters, roster.filters
         c_words = pd.DataFrame({"conn": c_f["owner"], "c_part": c_f["part"], "c_row": np.arange(len(c_f["owner"]))})
+        chances: dict[int, tuple[np.ndarray, np.ndarray]] | None = None
         for prefix, role in (("given", Role.GIVEN), ("sur", Role.SURNAME)):
             other = "sur" if prefix == "given" else "given"
             # No token agreed, or only a sound-alike code (a misspelling often keeps the sound,
@@ -592,7 +593,9 @@ class Matcher:
                     .drop_duplicates(["conn", "client"]))
             if hits.empty:
                 continue
-            chance = self._chance_dice(c_f, r_f, r_sel)
+            if chances is None:
+                chances = self._chance_dice(c_f, r_f)
+            chance = chances[int(role)]
             close = hits["dice"].to_numpy() >= s.typo_dice
             m = np.where(close, _TYPO_M[0], _TYPO_M[1])
             if "variants" in r_f:
@@ -638,26 +641,28 @@ class Matcher:
         total = pd.Series(odds).groupby(key).transform("sum").to_numpy()
         return np.where(shared, odds / (1 + total), score)
 
-    def _chance_dice(self, c_f: dict[str, np.ndarray], r_f: dict[str, np.ndarray],
-                     r_sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _chance_dice(self, c_f: dict[str, np.ndarray],
+                     r_f: dict[str, np.ndarray]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """How often a random connection word is spelled like a roster word without being
-        that word, by the roster word's length: (close, loose) rates per length 0..16.
+        that word, per role and by the roster word's length: role -> (close, loose) rates
+        per length 0..16.
 
         Close: Dice >= typo_dice or one edit apart; loose: typo_dice_low <= Dice < typo_dice.
-        Measured on a seeded sample of word pairs of this audit (the u of the typo levels);
+        Measured on one seeded sample of word pairs of this audit (the u of the typo levels);
         short words have many neighbours ('ana', 'ava', 'eva'), long ones few.
         """
         s = self.settings
-        c_bits, r_rows_all = c_f["bits"], np.flatnonzero(r_sel)
+        c_bits, r_bits = c_f["bits"], r_f["bits"]
         lengths = 17
-        if not len(c_bits) or not len(r_rows_all):
-            return np.full(lengths, 1e-3), np.full(lengths, 1e-3)
+        roles = (int(Role.GIVEN), int(Role.SURNAME))
+        if not len(c_bits) or not len(r_bits):
+            return {role: (np.full(lengths, 1e-3), np.full(lengths, 1e-3)) for role in roles}
         rng = np.random.default_rng(0)
         n = s.typo_sample
         c_rows = rng.integers(0, len(c_bits), n)
-        r_rows = r_rows_all[rng.integers(0, len(r_rows_all), n)]
+        r_rows = rng.integers(0, len(r_bits), n)
         a = c_bits[c_rows]
-        b = r_f["bits"][r_rows]
+        b = r_bits[r_rows]
         inter = np.bitwise_count(a & b).sum(axis=1)
         total = np.bitwise_count(a).sum(axis=1) + np.bitwise_count(b).sum(axis=1)
         dice = 2 * inter / np.maximum(total, 1)
@@ -666,13 +671,19 @@ class Matcher:
         if "variants" in c_f and "variants" in r_f:
             dice = _one_edit(dice, a, b, c_f["variants"], r_f["variants"], c_rows, r_rows, s.typo_dice)
             length = _word_length(r_f["variants"][r_rows])
-        close = np.bincount(length, weights=differ & (dice >= s.typo_dice), minlength=lengths)
-        loose = np.bincount(length, weights=differ & (dice >= s.typo_dice_low) & (dice < s.typo_dice),
-                            minlength=lengths)
-        seen = np.bincount(length, minlength=lengths)
-        # Lengths seldom sampled lean on the overall rate.
-        overall = (close.sum() + 0.5) / (n + 1), (loose.sum() + 0.5) / (n + 1)
-        return ((close + 20 * overall[0]) / (seen + 20), (loose + 20 * overall[1]) / (seen + 20))
+        role_of = r_f["role"][r_rows]
+        out = {}
+        for role in roles:
+            mine = role_of == role
+            close = np.bincount(length[mine], weights=(differ & (dice >= s.typo_dice))[mine], minlength=lengths)
+            loose = np.bincount(length[mine], weights=(differ & (dice >= s.typo_dice_low) & (dice < s.typo_dice))[mine],
+                                minlength=lengths)
+            seen = np.bincount(length[mine], minlength=lengths)
+            # Lengths seldom sampled lean on the role's overall rate.
+            k = max(int(mine.sum()), 1)
+            overall = (close.sum() + 0.5) / (k + 1), (loose.sum() + 0.5) / (k + 1)
+            out[role] = ((close + 20 * overall[0]) / (seen + 20), (loose + 20 * overall[1]) / (seen + 20))
+        return out
 
     # -- 4. per connection ------------------------------------------------
     def _decide(self, table: pd.DataFrame, platform: np.ndarray | None = None) -> list[Match]:
