@@ -152,6 +152,15 @@ def _pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return (lo * np.uint64(0x9E3779B97F4A7C15)) ^ hi
 
 
+_EVIDENCE_TYPES = {"conn": np.int32, "client": np.int32, "token": np.int64, "kind": np.int8, "c_part": np.int16,
+                   "c_source": np.int8, "r_part": np.int16, "r_role": np.int8}
+
+
+def _compact(ev: pd.DataFrame) -> pd.DataFrame:
+    """The evidence columns later stages read, in small types (tens of millions of rows at scale)."""
+    return pd.DataFrame({name: ev[name].to_numpy().astype(kind, copy=False) for name, kind in _EVIDENCE_TYPES.items()})
+
+
 def _frame(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame({k: v for k, v in arrays.items() if k not in ("bits", "variants")})
 
@@ -209,14 +218,19 @@ class Matcher:
         pairs = self._candidates(r_tok, c_tok, df_r, df_c)
         if pairs.empty:
             return []
-        # Pair tokens only block; the evidence join needs the tokens that carry weight.
-        weighed = ~c_tok["kind"].isin(_BLOCKING_ONLY_KINDS).to_numpy()
-        ev = self._evidence(pairs, c_tok[weighed], r_tok.drop(columns="kind"))
-        ev = ev.join(df_r, on="token").join(df_c, on="token")
-        ev["df_c"] = ev["df_c"].fillna(0)
         population = roster.size + conns.size
         rarity = self._name_rarity(r_tok, df_r, df_c, population)
         together = self._name_pairs(r_tok, c_tok, conns.platform)
+        # Pair tokens only block; the evidence join needs the tokens that carry weight. The token
+        # tables are dropped as soon as the evidence is built: at a million connections each copy
+        # is gigabytes.
+        c_tok = c_tok[~c_tok["kind"].isin(_BLOCKING_ONLY_KINDS).to_numpy()]
+        r_tok = r_tok.drop(columns="kind")
+        ev = self._evidence(pairs, c_tok, r_tok)
+        del c_tok, r_tok
+        # Looked up, not joined: a join would copy the whole evidence table twice.
+        ev["df_r"] = ev["token"].map(df_r).to_numpy()
+        ev["df_c"] = ev["token"].map(df_c).fillna(0).to_numpy()
         ev = self._weigh(ev, population, rarity, together.rho, roster.size)
         table = self._combine(pairs, ev, roster, conns, rarity, together, population)
         self._estimate_share(table, conns.size)
@@ -316,7 +330,8 @@ class Matcher:
         """
         step = self.settings.evidence_slice
         pairs = pairs.sort_values("conn", kind="stable")
-        c_tok = c_tok.sort_values("conn", kind="stable")
+        if not c_tok["conn"].is_monotonic_increasing:       # encoded in connection order: no copy needed
+            c_tok = c_tok.sort_values("conn", kind="stable")
         right = r_tok.set_index(["client", "token"]).sort_index()   # hashed once, reused by every slice
         pair_ids = pairs["conn"].to_numpy()
         conn_ids = c_tok["conn"].to_numpy()
@@ -328,9 +343,9 @@ class Matcher:
                 continue
             c0, c1 = np.searchsorted(conn_ids, [start, start + step])
             joined = pairs.iloc[p0:p1].merge(c_tok.iloc[c0:c1], on="conn")
-            parts.append(joined.join(right, on=["client", "token"], how="inner"))
+            parts.append(_compact(joined.join(right, on=["client", "token"], how="inner")))
         if not parts:
-            return pairs.merge(c_tok, on="conn").merge(r_tok, on=["client", "token"])
+            return _compact(pairs.merge(c_tok, on="conn").merge(r_tok, on=["client", "token"]))
         return pd.concat(parts, ignore_index=True)
 
     # -- 2. evidence weights ----------------------------------------------
