@@ -40,6 +40,18 @@ def write_private(path: Path, data: bytes) -> None:
         raise
 
 
+def read_input(path: Path) -> bytes:
+    """A file the user named, or a one-line error saying why it cannot be read."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise AuditorError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise AuditorError(f"{path}: is a folder, not a file") from None
+    except OSError as exc:
+        raise AuditorError(f"{path}: cannot read ({exc.strerror})") from None
+
+
 def private_dir(path: Path) -> Path:
     """Create an output folder readable by the owner only (files inside are PHI)."""
     path = Path(path)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from connectors.interface import PLATFORMS, Connection
 
 from .errors import AuditorError
+from .fileio import read_input
 from .match import TIERS
 from .presets import (
     ACCOUNT_KINDS,
@@ -410,12 +411,7 @@ _OVERRIDE_KEYS = ("severity", "action", "note")
 def load_policy(path: Path | str) -> Policy:
     """Read and check a practice policy file; AuditorError 'FILE, line N: ...' when it is wrong."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise AuditorError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise AuditorError(f"{path}: cannot read ({exc.strerror})") from None
+    raw = read_input(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -18,7 +18,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .errors import AuditorError, WrongKeyError
-from .fileio import write_private
+from .fileio import read_input, write_private
 from .keys import SubKeys
 
 MAGIC = b"CONNECTION-AUDITOR-SEALED "
@@ -44,12 +44,7 @@ def seal(path: Path, kind: str, version: int, keys: SubKeys, payload: bytes,
 def read_header(path: Path, kind: str) -> tuple[dict[str, Any], bytes, bytes]:
     """(header, header bytes, sealed rest) after checking it is the right kind of file."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise AuditorError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise AuditorError(f"{path}: cannot read ({exc.strerror})") from None
+    raw = read_input(path)
     end = raw.find(b"\n")
     if not raw.startswith(MAGIC) or end < 0:
         raise AuditorError(f"{path}: not a connection-auditor {kind} file")
