@@ -233,6 +233,7 @@ class Matcher:
         ev["df_c"] = ev["token"].map(df_c).fillna(0).to_numpy()
         ev = self._weigh(ev, population, rarity, together.rho, roster.size)
         table = self._combine(pairs, ev, roster, conns, rarity, together, population)
+        del ev, pairs           # per-token rows: not needed to decide, and the largest table at scale
         self._estimate_share(table, conns.size)
         return self._decide(table, conns.platform)
 
@@ -512,9 +513,14 @@ class Matcher:
         kind = ev["kind"].to_numpy()
         sel = ((ev["c_source"].to_numpy() == Source.NAME) & (ev["c_part"].to_numpy() < INITIAL_PART)
                & np.isin(kind, [int(Kind.WORD), int(Kind.NICK), int(Kind.PHONETIC)]))
-        parts = ev.loc[sel, ["conn", "client", "c_part"]].drop_duplicates()
-        explained = parts.groupby(["conn", "client"]).size().rename("explained")
-        return table[["conn", "client"]].join(explained, on=["conn", "client"])["explained"].fillna(0).to_numpy()
+        # Packed integer keys and np.unique instead of a pandas groupby: this runs over tens of
+        # millions of evidence rows at a million connections, where the groupby's index was the peak.
+        words = np.unique(Matcher._part_key(ev, sel))            # distinct (connection, client, word)
+        pairs, counts = np.unique(words >> 12, return_counts=True)
+        wanted = (table["conn"].to_numpy().astype(np.int64) << 24) | table["client"].to_numpy().astype(np.int64)
+        at = np.minimum(np.searchsorted(pairs, wanted), max(len(pairs) - 1, 0))
+        found = (pairs[at] == wanted) if len(pairs) else np.zeros(len(wanted), dtype=bool)
+        return np.where(found, counts[at] if len(pairs) else 0, 0)
 
     def _unexplained(self, table: pd.DataFrame, ev: pd.DataFrame, words: np.ndarray) -> np.ndarray:
         """Weight (<= 0) of display-name words that no part of the client's name explains.
@@ -716,17 +722,18 @@ class Matcher:
         near = logit >= top - s.ambiguity_bits
         near_count = pd.Series(near.astype(int)).groupby(table["conn"].to_numpy()).transform("sum").to_numpy()
         table["ambiguous"] = near & (near_count >= 2)
-        confirmed = table["id_kind"].isin(_CONFIRMING)
-        table["tier"] = np.where(confirmed, "confirmed",
-                                 np.where(table["score"] >= s.likely, "likely",
-                                          np.where(table["score"] >= s.possible, "possible", "")))
+        # Tiers as small codes (index into _TIER_CODES) over every candidate pair; text only for those kept.
+        score = table["score"].to_numpy()
+        code = np.where(table["id_kind"].isin(_CONFIRMING).to_numpy(), 3,
+                        np.where(score >= s.likely, 2, np.where(score >= s.possible, 1, 0))).astype(np.int8)
         # An initial (or no given name) next to a surname is `possible` at most, unless the
         # surname is demonstrably rare; identifiers and username patterns are not capped.
-        weak_given = table["given_kind"].isin([int(Kind.INITIAL)]) | table["given_w"].isna()
-        capped = ((table["tier"] == "likely") & weak_given & ~table["use_pattern"]
-                  & table["id_w"].isna() & (table["sur_w"].fillna(0) < s.rare_surname_bits))
-        table.loc[capped, "tier"] = "possible"
-        kept = table[table["tier"] != ""]
+        weak_given = (table["given_kind"].isin([int(Kind.INITIAL)]) | table["given_w"].isna()).to_numpy()
+        capped = ((code == 2) & weak_given & ~table["use_pattern"].to_numpy()
+                  & table["id_w"].isna().to_numpy() & (table["sur_w"].fillna(0).to_numpy() < s.rare_surname_bits))
+        code[capped] = 1
+        keep = code > 0
+        kept = table[keep].assign(tier=np.asarray(_TIER_CODES, dtype=object)[code[keep]])
         matches = []
         for row in kept.itertuples(index=False):
             matches.append(Match(connection=int(row.conn), client=int(row.client),
@@ -734,6 +741,9 @@ class Matcher:
                                  ambiguous=bool(row.ambiguous), evidence=explain(row)))
         matches.sort(key=lambda m: (TIERS.index(m.tier), -m.score, m.connection))
         return matches
+
+
+_TIER_CODES = ("", "possible", "likely", "confirmed")
 
 
 def _part_text(prefix: str, kind: float, src: float) -> tuple[str, str]:
