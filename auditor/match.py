@@ -165,7 +165,52 @@ def _frame(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame({k: v for k, v in arrays.items() if k not in ("bits", "variants")})
 
 
-def _one_edit(dice: np.ndarray, a: np.ndarray, b: np.ndarray, c_variants: np.ndarray, r_variants: np.ndarray,
+def _pair_keys(conn: np.ndarray, client: np.ndarray) -> np.ndarray:
+    """(connection, client) as one sortable int64: tables of pairs are aligned by it, not joined."""
+    return (np.asarray(conn).astype(np.int64) << 24) | np.asarray(client).astype(np.int64)
+
+
+def _set_better(table: pd.DataFrame, conn: np.ndarray, client: np.ndarray, prefix: str,
+                columns: dict[str, np.ndarray | int]) -> None:
+    """Where the new `{prefix}_w` beats a pair's current one, write `columns` into that pair's row.
+
+    The table is sorted by pair key and every (conn, client) given is one of its pairs.
+    """
+    at = np.searchsorted(_pair_keys(table["conn"].to_numpy(), table["client"].to_numpy()), _pair_keys(conn, client))
+    weight = np.asarray(columns[f"{prefix}_w"])
+    better = ~(table[f"{prefix}_w"].to_numpy()[at] >= weight)
+    rows = at[better]
+    for name, value in columns.items():
+        column = table[name].to_numpy(copy=True)
+        column[rows] = value[better] if isinstance(value, np.ndarray) else value
+        table[name] = column
+
+
+def _dice(c_f: dict[str, np.ndarray], r_f: dict[str, np.ndarray], c_rows: np.ndarray, r_rows: np.ndarray,
+          close: float, chunk: int = 1_000_000) -> tuple[np.ndarray, np.ndarray]:
+    """Dice of keyed word Bloom filters per (connection word, roster word) row pair, raised to
+    `close` where two different words are one edit apart; and whether the two filters differ.
+
+    Chunked: the filters of tens of millions of pairs, gathered at once, take gigabytes.
+    """
+    n = len(c_rows)
+    dice, differ = np.empty(n), np.empty(n, dtype=bool)
+    variants = "variants" in c_f and "variants" in r_f
+    for start in range(0, n, chunk):
+        cr, rr = c_rows[start:start + chunk], r_rows[start:start + chunk]
+        a, b = c_f["bits"][cr], r_f["bits"][rr]
+        inter = np.bitwise_count(a & b).sum(axis=1)
+        total = np.bitwise_count(a).sum(axis=1) + np.bitwise_count(b).sum(axis=1)
+        d = 2 * inter / np.maximum(total, 1)
+        diff = (a != b).any(axis=1)
+        del a, b
+        if variants:
+            d = _one_edit(d, diff, c_f["variants"], r_f["variants"], cr, rr, close)
+        dice[start:start + chunk], differ[start:start + chunk] = d, diff
+    return dice, differ
+
+
+def _one_edit(dice: np.ndarray, differ: np.ndarray, c_variants: np.ndarray, r_variants: np.ndarray,
               c_rows: np.ndarray, r_rows: np.ndarray, close: float) -> np.ndarray:
     """Dice raised to `close` where two different words are one edit apart.
 
@@ -176,9 +221,8 @@ def _one_edit(dice: np.ndarray, a: np.ndarray, b: np.ndarray, c_variants: np.nda
     if not len(check):
         return dice
     shared = _shares_variant(c_variants[c_rows[check]], r_variants[r_rows[check]])
-    differ = (a[check] != b[check]).any(axis=1)
     out = dice.copy()
-    out[check[shared & differ]] = close
+    out[check[shared & differ[check]]] = close
     return out
 
 
@@ -439,16 +483,28 @@ class Matcher:
                  conns: EncodedConnections, rarity: pd.DataFrame, together: "_Together",
                  population: int) -> pd.DataFrame:
         s = self.settings
-        table = pairs.copy()
-        key = ["conn", "client"]
+        # Sorted by (connection, client): per-pair columns are placed by position, not merged
+        # (each merge copies the whole table, millions of rows at scale).
+        table = pairs.sort_values(["conn", "client"], ignore_index=True)
+        table_keys = _pair_keys(table["conn"].to_numpy(), table["client"].to_numpy())
+        ev_keys = _pair_keys(ev["conn"].to_numpy(), ev["client"].to_numpy())
+        weight = ev["weight"].to_numpy()
 
         def best(mask: np.ndarray, prefix: str) -> None:
-            part = ev[mask].sort_values("weight", ascending=False).drop_duplicates(key)
-            cols = part[key + ["weight", "kind", "c_part", "c_source", "r_part", "u"]].rename(columns={
-                "weight": f"{prefix}_w", "kind": f"{prefix}_kind", "c_part": f"{prefix}_cpart",
-                "c_source": f"{prefix}_src", "r_part": f"{prefix}_rpart", "u": f"{prefix}_u"})
-            nonlocal table
-            table = table.merge(cols, on=key, how="left")
+            """The heaviest evidence row of each pair among `mask`, as the pair's `prefix` columns."""
+            rows = np.flatnonzero(mask)
+            order = np.lexsort((-weight[rows], ev_keys[rows]))
+            rows = rows[order]
+            keys = ev_keys[rows]
+            first = np.ones(len(rows), dtype=bool)
+            first[1:] = keys[1:] != keys[:-1]
+            rows, at = rows[first], np.searchsorted(table_keys, keys[first])
+            for column, name, kind in (("weight", "w", np.float64), ("kind", "kind", np.float32),
+                                       ("c_part", "cpart", np.float32), ("c_source", "src", np.float32),
+                                       ("r_part", "rpart", np.float32), ("u", "u", np.float32)):
+                values = np.full(len(table), np.nan, dtype=kind)
+                values[at] = ev[column].to_numpy()[rows]
+                table[f"{prefix}_{name}"] = values
 
         kind = ev["kind"].to_numpy()
         role = ev["r_role"].to_numpy()
@@ -600,15 +656,8 @@ class Matcher:
             combos = combos[combos["c_part"] != combos[f"{other}_cpart"]]
             if combos.empty:
                 continue
-            a = c_f["bits"][combos["c_row"].to_numpy()]
-            b = r_f["bits"][combos["r_row"].to_numpy()]
-            inter = np.bitwise_count(a & b).sum(axis=1)
-            total = np.bitwise_count(a).sum(axis=1) + np.bitwise_count(b).sum(axis=1)
-            dice = 2 * inter / np.maximum(total, 1)
-            if "variants" in c_f and "variants" in r_f:
-                # One edit apart ('ryzn' / 'ryan', 'daivs' / 'davis'): counts as a close spelling.
-                dice = _one_edit(dice, a, b, c_f["variants"], r_f["variants"], combos["c_row"].to_numpy(),
-                                 combos["r_row"].to_numpy(), s.typo_dice)
+            # One edit apart ('ryzn' / 'ryan', 'daivs' / 'davis') counts as a close spelling.
+            dice, _ = _dice(c_f, r_f, combos["c_row"].to_numpy(), combos["r_row"].to_numpy(), s.typo_dice)
             combos = combos.assign(dice=dice)
             hits = (combos[combos["dice"] >= s.typo_dice_low].sort_values("dice", ascending=False)
                     .drop_duplicates(["conn", "client"]))
@@ -628,30 +677,21 @@ class Matcher:
             u_word = rarity[column].reindex(hits["client"].to_numpy()).fillna(0).to_numpy()
             u = np.clip(np.maximum(u_level, s.typo_word_share * u_word), 1e-9, 0.99)
             weight = np.log2(m / u)
-            hits = hits.assign(**{f"{prefix}_typo": weight, f"{prefix}_typo_cpart": hits["c_part"],
-                                  f"{prefix}_typo_u": u.astype(np.float32)})
-            table = table.merge(hits[["conn", "client", f"{prefix}_typo", f"{prefix}_typo_cpart",
-                                      f"{prefix}_typo_u"]], on=["conn", "client"], how="left")
-            fill = table[f"{prefix}_typo"].notna() & ~(table[f"{prefix}_w"] >= table[f"{prefix}_typo"])
-            table.loc[fill, f"{prefix}_w"] = table.loc[fill, f"{prefix}_typo"]
-            table.loc[fill, f"{prefix}_kind"] = -1
-            table.loc[fill, f"{prefix}_src"] = int(Source.NAME)
-            table.loc[fill, f"{prefix}_cpart"] = table.loc[fill, f"{prefix}_typo_cpart"]
-            table.loc[fill, f"{prefix}_u"] = table.loc[fill, f"{prefix}_typo_u"]
-            table = table.drop(columns=[f"{prefix}_typo", f"{prefix}_typo_cpart", f"{prefix}_typo_u"])
+            _set_better(table, hits["conn"].to_numpy(), hits["client"].to_numpy(), prefix, {
+                f"{prefix}_w": weight, f"{prefix}_kind": -1, f"{prefix}_src": int(Source.NAME),
+                f"{prefix}_cpart": hits["c_part"].to_numpy(), f"{prefix}_u": u.astype(np.float32)})
         return table
 
     @staticmethod
-    def _one_account(table: pd.DataFrame, platform: np.ndarray) -> np.ndarray:
+    def _one_account(conn: np.ndarray, client: np.ndarray, score: np.ndarray, platform: np.ndarray) -> np.ndarray:
         """A client has one account per platform: connections of one platform that fit the
         same client share that client between them (and 'none of them').
 
         Each pair's odds against 'none' are kept; the client can be at most one of the n
         connections, so P(connection i) = odds_i / (1 + sum of the odds).
         """
-        score = table["score"].to_numpy(dtype=float)
-        plat = platform[table["conn"].to_numpy()].astype(np.int64)
-        key = (plat << 32) | table["client"].to_numpy().astype(np.int64)
+        plat = platform[conn].astype(np.int64)
+        key = (plat << 32) | client.astype(np.int64)
         groups = pd.Series(key)
         count = groups.map(groups.value_counts()).to_numpy()
         shared = count > 1
@@ -682,16 +722,8 @@ class Matcher:
         n = s.typo_sample
         c_rows = rng.integers(0, len(c_bits), n)
         r_rows = rng.integers(0, len(r_bits), n)
-        a = c_bits[c_rows]
-        b = r_bits[r_rows]
-        inter = np.bitwise_count(a & b).sum(axis=1)
-        total = np.bitwise_count(a).sum(axis=1) + np.bitwise_count(b).sum(axis=1)
-        dice = 2 * inter / np.maximum(total, 1)
-        differ = (a != b).any(axis=1)
-        length = np.full(n, lengths - 1)
-        if "variants" in c_f and "variants" in r_f:
-            dice = _one_edit(dice, a, b, c_f["variants"], r_f["variants"], c_rows, r_rows, s.typo_dice)
-            length = _word_length(r_f["variants"][r_rows])
+        dice, differ = _dice(c_f, r_f, c_rows, r_rows, s.typo_dice)
+        length = _word_length(r_f["variants"][r_rows]) if "variants" in r_f else np.full(n, lengths - 1)
         role_of = r_f["role"][r_rows]
         out = {}
         for role in roles:
@@ -708,22 +740,30 @@ class Matcher:
 
     # -- 4. per connection ------------------------------------------------
     def _decide(self, table: pd.DataFrame, platform: np.ndarray | None = None) -> list[Match]:
+        """Per connection: the probability of each candidate client against 'none of them'.
+
+        Works on plain arrays over the table's groups of rows (it is sorted by connection):
+        at a million connections the table has millions of rows, and pandas group
+        transforms copied it several times over. Only the rows that are reported are
+        turned into a table again.
+        """
         s = self.settings
         logit = table["logit"].to_numpy(dtype=float)
-        top = table.groupby("conn")["logit"].transform("max").to_numpy(dtype=float)
+        conn = table["conn"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, conn[1:] != conn[:-1]])
+        group = np.cumsum(np.r_[True, conn[1:] != conn[:-1]]) - 1
+        top = np.maximum.reduceat(logit, starts)[group]
         anchor = np.maximum(top, 0.0)   # stable log-sum-exp with the 'none of them' option (logit 0)
         share = np.exp2(logit - anchor)
-        total = pd.Series(share).groupby(table["conn"].to_numpy()).transform("sum").to_numpy() + np.exp2(-anchor)
-        table["score"] = share / total
+        score = share / (np.add.reduceat(share, starts)[group] + np.exp2(-anchor))
+        del share
         if platform is not None and s.one_account_per_platform:
-            table["score"] = self._one_account(table, platform)
+            score = self._one_account(conn, table["client"].to_numpy(), score, platform)
         # Ambiguous: this pair is within `ambiguity_bits` of the best for its connection,
         # and so is at least one other client.
         near = logit >= top - s.ambiguity_bits
-        near_count = pd.Series(near.astype(int)).groupby(table["conn"].to_numpy()).transform("sum").to_numpy()
-        table["ambiguous"] = near & (near_count >= 2)
-        # Tiers as small codes (index into _TIER_CODES) over every candidate pair; text only for those kept.
-        score = table["score"].to_numpy()
+        ambiguous = near & (np.add.reduceat(near.astype(np.int32), starts)[group] >= 2)
+        del top, anchor, group, near
         code = np.where(table["id_kind"].isin(_CONFIRMING).to_numpy(), 3,
                         np.where(score >= s.likely, 2, np.where(score >= s.possible, 1, 0))).astype(np.int8)
         # An initial (or no given name) next to a surname is `possible` at most, unless the
@@ -733,7 +773,8 @@ class Matcher:
                   & table["id_w"].isna().to_numpy() & (table["sur_w"].fillna(0).to_numpy() < s.rare_surname_bits))
         code[capped] = 1
         keep = code > 0
-        kept = table[keep].assign(tier=np.asarray(_TIER_CODES, dtype=object)[code[keep]])
+        kept = table[keep].assign(tier=np.asarray(_TIER_CODES, dtype=object)[code[keep]], score=score[keep],
+                                  ambiguous=ambiguous[keep])
         matches = []
         for row in kept.itertuples(index=False):
             matches.append(Match(connection=int(row.conn), client=int(row.client),
