@@ -45,6 +45,7 @@ class MatchSettings:
     possible: float = 0.30
     ambiguity_bits: float = 1.0         # two clients within 2x of each other: ambiguous
     evidence_slice: int = 50_000        # connections per slice when joining evidence (memory bound)
+    typo_slice: int = 1_000_000         # candidate pairs per slice when comparing spellings (memory bound)
     block_single_pairs: int = 12        # a single name word blocks when it makes at most this many pairs
     block_near_pairs: int = 40          # ... and a word with two letters of the other (NEAR_PAIR), at most this many
     typo_dice: float = 0.80             # Dice of word Bloom filters: a close spelling (or one edit apart)
@@ -162,7 +163,8 @@ def _compact(ev: pd.DataFrame) -> pd.DataFrame:
 
 
 def _frame(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
-    return pd.DataFrame({k: v for k, v in arrays.items() if k not in ("bits", "variants")})
+    """The token arrays as a table, without copying them (at scale each copy is gigabytes)."""
+    return pd.DataFrame({k: v for k, v in arrays.items() if k not in ("bits", "variants")}, copy=False)
 
 
 def _pair_keys(conn: np.ndarray, client: np.ndarray) -> np.ndarray:
@@ -273,11 +275,14 @@ class Matcher:
         ev = self._evidence(pairs, c_tok, r_tok)
         del c_tok, r_tok
         # Looked up, not joined: a join would copy the whole evidence table twice.
-        ev["df_r"] = ev["token"].map(df_r).to_numpy()
-        ev["df_c"] = ev["token"].map(df_c).fillna(0).to_numpy()
+        tokens = ev.pop("token").to_numpy()
+        ev["df_r"] = df_r.reindex(tokens).to_numpy(dtype=np.int32)     # evidence tokens are roster tokens
+        ev["df_c"] = df_c.reindex(tokens, fill_value=0).to_numpy(dtype=np.int32)
+        del tokens
         ev = self._weigh(ev, population, rarity, together.rho, roster.size)
-        table = self._combine(pairs, ev, roster, conns, rarity, together, population)
-        del ev, pairs           # per-token rows: not needed to decide, and the largest table at scale
+        table = self._pair_table(pairs, ev)
+        del ev, pairs           # per-token rows: the largest table at scale, not needed from here on
+        table = self._combine(table, roster, conns, rarity, together, population)
         self._estimate_share(table, conns.size)
         return self._decide(table, conns.platform)
 
@@ -364,7 +369,9 @@ class Matcher:
         single = r_tok["kind"].isin(_SINGLE_BLOCKING_KINDS) & (load <= s.block_single_pairs)
         near = (r_tok["kind"] == Kind.NEAR_PAIR) & (load <= s.block_near_pairs)
         blocking = r_tok.loc[specific | single | near, ["client", "token"]].drop_duplicates()
-        joined = c_tok[["conn", "token"]].drop_duplicates().merge(blocking, on="token")
+        # Only the connection tokens that can block, de-duplicated after that cut (far fewer rows).
+        mine = c_tok["token"].isin(blocking["token"].unique()).to_numpy()
+        joined = c_tok.loc[mine, ["conn", "token"]].drop_duplicates().merge(blocking, on="token")
         return joined[["conn", "client"]].drop_duplicates().reset_index(drop=True)
 
     def _evidence(self, pairs: pd.DataFrame, c_tok: pd.DataFrame, r_tok: pd.DataFrame) -> pd.DataFrame:
@@ -434,19 +441,22 @@ class Matcher:
         word = (kind == Kind.WORD) & from_username
         m[word] *= 0.6     # a name word spelled out in a username is a little weaker
         keep = ~np.isnan(m)
-        m, u0 = m[keep], u0[keep]
-        df_r_kept = ev["df_r"].to_numpy()[keep].astype(float)
+        everything = bool(keep.all())
+
+        def take(values: np.ndarray, kind: type) -> np.ndarray:
+            """The kept rows in a small type; no copy when every row is kept."""
+            return values.astype(kind, copy=False) if everything else values[keep].astype(kind, copy=False)
+
+        m, u0 = take(m, np.float64), take(u0, np.float64)
+        df_r_kept = take(ev["df_r"].to_numpy(), np.float64)
         # Only what the per-pair stage reads, in small types: this table has a row per
         # shared token of every candidate pair (tens of millions at a million connections).
         ev = pd.DataFrame({
-            "conn": ev["conn"].to_numpy()[keep].astype(np.int32),
-            "client": ev["client"].to_numpy()[keep].astype(np.int32),
-            "kind": kind[keep].astype(np.int8), "r_role": role[keep].astype(np.int8),
-            "r_part": part[keep].astype(np.int16),
-            "c_part": ev["c_part"].to_numpy()[keep].astype(np.int16),
-            "c_source": ev["c_source"].to_numpy()[keep].astype(np.int8),
-            "count": np.maximum(ev["df_r"].to_numpy()[keep] + ev["df_c"].to_numpy()[keep] - 2, 0),
-        })
+            "conn": take(ev["conn"].to_numpy(), np.int32), "client": take(ev["client"].to_numpy(), np.int32),
+            "kind": take(kind, np.int8), "r_role": take(role, np.int8), "r_part": take(part, np.int16),
+            "c_part": take(ev["c_part"].to_numpy(), np.int16), "c_source": take(ev["c_source"].to_numpy(), np.int8),
+            "count": np.maximum(take(ev["df_r"].to_numpy(), np.int32) + take(ev["df_c"].to_numpy(), np.int32) - 2, 0),
+        }, copy=False)
         # Occurrences elsewhere: the pair's own two (one per side) say nothing about chance.
         u = self._u(ev.pop("count").to_numpy(), u0, population)
         kinds_kept = ev["kind"].to_numpy()
@@ -479,10 +489,9 @@ class Matcher:
         return ev
 
     # -- 3. per pair --------------------------------------------------------
-    def _combine(self, pairs: pd.DataFrame, ev: pd.DataFrame, roster: EncodedRoster,
-                 conns: EncodedConnections, rarity: pd.DataFrame, together: "_Together",
-                 population: int) -> pd.DataFrame:
-        s = self.settings
+    def _pair_table(self, pairs: pd.DataFrame, ev: pd.DataFrame) -> pd.DataFrame:
+        """One row per candidate pair: its best evidence for the identifier, the given name, the
+        surname and a username pattern, and how many display words the client's name explains."""
         # Sorted by (connection, client): per-pair columns are placed by position, not merged
         # (each merge copies the whole table, millions of rows at scale).
         table = pairs.sort_values(["conn", "client"], ignore_index=True)
@@ -517,6 +526,15 @@ class Matcher:
         best((given & (kind != Kind.NICK)) | nick, "given")
         best((role == Role.SURNAME) & (kind != Kind.PATTERN), "sur")
         best(kind == Kind.PATTERN, "pat")
+        # 'Cameron C. Morton' is not Cheryl Morton: a full word the client's name does not
+        # explain is the given name shown, and a (middle) initial cannot stand in for it.
+        table["explained"] = self._explained(table, ev)
+        return table
+
+    def _combine(self, table: pd.DataFrame, roster: EncodedRoster, conns: EncodedConnections,
+                 rarity: pd.DataFrame, together: "_Together", population: int) -> pd.DataFrame:
+        """Per pair: typo rescue, disagreements, namesakes, unexplained words, and the logit."""
+        s = self.settings
         # One display-name word cannot be both the given name and the surname.
         clash = ((table["given_cpart"] == table["sur_cpart"]) & (table["given_src"] == Source.NAME)
                  & (table["sur_src"] == Source.NAME))
@@ -527,9 +545,7 @@ class Matcher:
         table = self._typos(table, roster, conns, rarity)
 
         words = conns.name_words[table["conn"].to_numpy()]
-        # 'Cameron C. Morton' is not Cheryl Morton: a full word the client's name does not
-        # explain is the given name shown, and a (middle) initial cannot stand in for it.
-        explained = table["explained"] = self._explained(table, ev)
+        explained = table["explained"].to_numpy()
         initial_only = (table["given_kind"] == Kind.INITIAL).to_numpy() & (words > explained)
         table.loc[initial_only, ["given_w", "given_kind", "given_cpart"]] = np.nan
         inits = conns.initials[table["conn"].to_numpy()]
@@ -545,7 +561,7 @@ class Matcher:
             [sur_missing & (words >= 2), sur_missing & only_username],
             [s.disagree_surname, s.disagree_username], 0.0)
         table["together"] = self._together(table, together, population, conns.platform, roster.size)
-        table["extra"] = self._unexplained(table, ev, words)
+        table["extra"] = self._unexplained(table, words)
         names = (table["given_w"].fillna(0) + table["sur_w"].fillna(0) + table["together"]
                  + table["given_disagree"] + table["sur_disagree"] + table["extra"])
         table["name_w"] = np.maximum(names, table["pat_w"].fillna(-np.inf))
@@ -556,12 +572,14 @@ class Matcher:
 
     @staticmethod
     def _part_key(ev: pd.DataFrame, mask: np.ndarray) -> np.ndarray:
-        """(connection, client, connection word) as one int64, for the rows in mask."""
-        conn = ev["conn"].to_numpy()[mask].astype(np.int64)
-        client = ev["client"].to_numpy()[mask].astype(np.int64)
-        part = ev["c_part"].to_numpy()[mask].astype(np.int64) & 0x3FF
-        source = ev["c_source"].to_numpy()[mask].astype(np.int64) & 0x3
-        return (((conn << 24) | client) << 12) | (part << 2) | source
+        """(connection, client, connection word) as one int64, for the rows in mask (built in place)."""
+        key = ev["conn"].to_numpy()[mask].astype(np.int64)
+        key <<= 24
+        key |= ev["client"].to_numpy()[mask]
+        key <<= 12
+        key |= (ev["c_part"].to_numpy()[mask].astype(np.int64) & 0x3FF) << 2
+        key |= ev["c_source"].to_numpy()[mask].astype(np.int64) & 0x3
+        return key
 
     @staticmethod
     def _explained(table: pd.DataFrame, ev: pd.DataFrame) -> np.ndarray:
@@ -571,14 +589,21 @@ class Matcher:
                & np.isin(kind, [int(Kind.WORD), int(Kind.NICK), int(Kind.PHONETIC)]))
         # Packed integer keys and np.unique instead of a pandas groupby: this runs over tens of
         # millions of evidence rows at a million connections, where the groupby's index was the peak.
-        words = np.unique(Matcher._part_key(ev, sel))            # distinct (connection, client, word)
-        pairs, counts = np.unique(words >> 12, return_counts=True)
+        words = Matcher._part_key(ev, sel)
+        words.sort()                                              # in place: tens of millions of rows
+        distinct = np.ones(len(words), dtype=bool)
+        distinct[1:] = words[1:] != words[:-1]
+        words = words[distinct]                                   # distinct (connection, client, word)
+        del distinct
+        words >>= 12
+        pairs, counts = np.unique(words, return_counts=True)
+        del words
         wanted = (table["conn"].to_numpy().astype(np.int64) << 24) | table["client"].to_numpy().astype(np.int64)
         at = np.minimum(np.searchsorted(pairs, wanted), max(len(pairs) - 1, 0))
         found = (pairs[at] == wanted) if len(pairs) else np.zeros(len(wanted), dtype=bool)
         return np.where(found, counts[at] if len(pairs) else 0, 0)
 
-    def _unexplained(self, table: pd.DataFrame, ev: pd.DataFrame, words: np.ndarray) -> np.ndarray:
+    def _unexplained(self, table: pd.DataFrame, words: np.ndarray) -> np.ndarray:
         """Weight (<= 0) of display-name words that no part of the client's name explains.
 
         'Heitor Goncalves Silveira' is not Heitor Silveira as surely as 'Heitor Silveira'
@@ -587,7 +612,7 @@ class Matcher:
         Words already counted as a disagreeing given name or surname are not counted again.
         """
         s = self.settings
-        count = table["explained"].to_numpy() if "explained" in table else self._explained(table, ev)
+        count = table["explained"].to_numpy()
         for prefix in ("given", "sur"):
             count = count + (table[f"{prefix}_kind"] == -1).to_numpy()     # rescued as a typo
         disagree = (table["given_disagree"] < 0).to_numpy() & (words >= 2)
@@ -647,20 +672,15 @@ class Matcher:
             # No token agreed, or only a sound-alike code (a misspelling often keeps the sound,
             # and says more as a close spelling than as a shared code).
             weak = table[f"{prefix}_w"].isna() | (table[f"{prefix}_kind"] == Kind.PHONETIC)
-            need = table[weak][["conn", "client", f"{other}_cpart"]]
+            need = table.loc[weak.to_numpy(), ["conn", "client", f"{other}_cpart"]]
             if need.empty:
                 continue
             r_sel = r_f["role"] == role
             r_words = pd.DataFrame({"client": r_f["owner"][r_sel], "r_row": np.flatnonzero(r_sel)})
-            combos = need.merge(c_words, on="conn").merge(r_words, on="client")
-            combos = combos[combos["c_part"] != combos[f"{other}_cpart"]]
-            if combos.empty:
-                continue
-            # One edit apart ('ryzn' / 'ryan', 'daivs' / 'davis') counts as a close spelling.
-            dice, _ = _dice(c_f, r_f, combos["c_row"].to_numpy(), combos["r_row"].to_numpy(), s.typo_dice)
-            combos = combos.assign(dice=dice)
-            hits = (combos[combos["dice"] >= s.typo_dice_low].sort_values("dice", ascending=False)
-                    .drop_duplicates(["conn", "client"]))
+            # A slice of pairs at a time: (pairs x their words x the client's words) is large at scale.
+            step = s.typo_slice
+            hits = pd.concat([self._close_words(need.iloc[i:i + step], c_words, r_words, c_f, r_f, other)
+                              for i in range(0, len(need), step)], ignore_index=True)
             if hits.empty:
                 continue
             if chances is None:
@@ -681,6 +701,18 @@ class Matcher:
                 f"{prefix}_w": weight, f"{prefix}_kind": -1, f"{prefix}_src": int(Source.NAME),
                 f"{prefix}_cpart": hits["c_part"].to_numpy(), f"{prefix}_u": u.astype(np.float32)})
         return table
+
+    def _close_words(self, need: pd.DataFrame, c_words: pd.DataFrame, r_words: pd.DataFrame,
+                     c_f: dict[str, np.ndarray], r_f: dict[str, np.ndarray], other: str) -> pd.DataFrame:
+        """Per pair in `need`: the connection word spelled most like one of the client's words
+        (Dice at least `typo_dice_low`), other than the word already used for the other part."""
+        combos = need.merge(c_words, on="conn").merge(r_words, on="client")
+        combos = combos[(combos["c_part"] != combos[f"{other}_cpart"]).to_numpy()]
+        # One edit apart ('ryzn' / 'ryan', 'daivs' / 'davis') counts as a close spelling.
+        dice, _ = _dice(c_f, r_f, combos["c_row"].to_numpy(), combos["r_row"].to_numpy(), self.settings.typo_dice)
+        combos = combos.assign(dice=dice)
+        return (combos[combos["dice"] >= self.settings.typo_dice_low].sort_values("dice", ascending=False)
+                .drop_duplicates(["conn", "client"]))
 
     @staticmethod
     def _one_account(conn: np.ndarray, client: np.ndarray, score: np.ndarray, platform: np.ndarray) -> np.ndarray:
