@@ -67,6 +67,7 @@ class MatchSettings:
     namesake_shape: float = 1.0         # Gamma prior shape of a name pair's namesake count (mean: expected)
     together_prior: float = 2.0         # co-occurrence excess assumed before the roster shows its own
     together_pseudo: float = 50.0       # co-occurrences that weigh against the measured excess (small lists)
+    together_word_pseudo: float = 0.25  # ... and against one name's own excess (its clients are few)
 
 
 # (kind, role) -> (m, u0, level word); role None = any role.
@@ -129,6 +130,10 @@ class _Together:
     in_roster: pd.Series     # pair key -> clients with this given name and surname
     rho: float               # co-occurrence of name words over what independence predicts
     words: pd.Series         # (client, role, part) key -> the client's name-word token
+    rho_of: pd.Series        # client -> the excess for this client's own given name and surname
+
+    def rho_for(self, clients: np.ndarray) -> np.ndarray:
+        return self.rho_of.reindex(clients).fillna(self.rho).to_numpy()
 
     @staticmethod
     def word_key(client: np.ndarray, role: np.ndarray | int, part: np.ndarray) -> np.ndarray:
@@ -279,7 +284,7 @@ class Matcher:
         ev["df_r"] = df_r.reindex(tokens).to_numpy(dtype=np.int32)     # evidence tokens are roster tokens
         ev["df_c"] = df_c.reindex(tokens, fill_value=0).to_numpy(dtype=np.int32)
         del tokens
-        ev = self._weigh(ev, population, rarity, together.rho, roster.size)
+        ev = self._weigh(ev, population, rarity, together, roster.size)
         table = self._pair_table(pairs, ev)
         del ev, pairs           # per-token rows: the largest table at scale, not needed from here on
         table = self._combine(table, roster, conns, rarity, together, population)
@@ -349,12 +354,34 @@ class Matcher:
         expected = float((dx * dy).sum()) / people
         observed = float(in_roster.reindex(keys).to_numpy().sum() - len(keys))
         rho = max((observed + s.together_pseudo * s.together_prior) / (expected + s.together_pseudo), 1.0)
+        rho_of = self._rho_per_client(both, in_roster.reindex(keys).to_numpy() - 1, dx * dy / people, rho)
         named = r_words[r_words["r_role"].isin([int(Role.GIVEN), int(Role.SURNAME)])]
         word_keys = _Together.word_key(named["client"].to_numpy(), named["r_role"].to_numpy(),
                                        named["r_part"].to_numpy())
         words_by_key = pd.Series(named["token"].to_numpy(), index=word_keys)
         words_by_key = words_by_key[~words_by_key.index.duplicated()]
-        return _Together(in_conns, in_roster, rho, words_by_key)
+        return _Together(in_conns, in_roster, rho, words_by_key, rho_of)
+
+    def _rho_per_client(self, both: pd.DataFrame, observed: np.ndarray, expected: np.ndarray,
+                        rho: float) -> pd.Series:
+        """The co-occurrence excess for each client's own names, not the roster's average.
+
+        Names cluster by language: a Vietnamese given name nearly always comes with a
+        Vietnamese surname, an English one with any of thousands. Per given name (and per
+        surname) the clients who have it give observed / expected co-occurrences, shrunk
+        towards the roster's `rho` by `together_word_pseudo` expected co-occurrences; a client's
+        excess is the geometric mean of its given name's and its surname's.
+        """
+        k = self.settings.together_word_pseudo
+        rows = pd.DataFrame({"g": both["token_x"].to_numpy(), "s": both["token_y"].to_numpy(),
+                             "o": observed, "e": expected})
+        log_rho = np.zeros(len(rows))
+        for column in ("g", "s"):
+            sums = rows.groupby(column)[["o", "e"]].sum()
+            word = np.maximum((sums["o"] + k * rho) / (sums["e"] + k), 1.0)
+            log_rho += 0.5 * np.log2(rows[column].map(word).to_numpy())
+        per_client = pd.Series(log_rho).groupby(both["client"].to_numpy()).mean()
+        return np.exp2(per_client)
 
     # -- 1. candidates -----------------------------------------------------
     def _candidates(self, r_tok: pd.DataFrame, c_tok: pd.DataFrame, df_r: pd.Series,
@@ -423,7 +450,7 @@ class Matcher:
         table = first.pivot(index="client", columns="r_role", values="u")
         return pd.DataFrame({"u_given": table.get(int(Role.GIVEN)), "u_surname": table.get(int(Role.SURNAME))})
 
-    def _weigh(self, ev: pd.DataFrame, population: int, rarity: pd.DataFrame, rho: float,
+    def _weigh(self, ev: pd.DataFrame, population: int, rarity: pd.DataFrame, together: "_Together",
                roster_size: int) -> pd.DataFrame:
         s = self.settings
         m = np.full(len(ev), np.nan)
@@ -482,6 +509,7 @@ class Matcher:
                               [_EVIDENCE[(Kind.INITIAL, Role.GIVEN)][1], 2 * u_given], u_given)
             # Given names and surnames go together (rho); a first letter hardly does.
             initial = np.isin(kinds, [Pattern.INITIAL_SURNAME, Pattern.SURNAME_INITIAL])
+            rho = together.rho_for(clients)
             u[pattern] = np.maximum(u[pattern], np.where(initial, 1.0, rho) * first * u_sur)
         u = np.minimum(u, 0.99)
         ev["weight"] = np.log2(m / u)
@@ -634,7 +662,8 @@ class Matcher:
         out = np.zeros(len(table))
         if not both.any():
             return out
-        out[both] = -np.log2(together.rho)
+        rho = together.rho_for(table["client"].to_numpy()[both])
+        out[both] = -np.log2(rho)
         exact = (both & (table["given_kind"] == Kind.WORD).to_numpy() & (table["sur_kind"] == Kind.WORD).to_numpy()
                  & (table["given_src"] == Source.NAME).to_numpy() & (table["sur_src"] == Source.NAME).to_numpy())
         if exact.any():
@@ -654,7 +683,7 @@ class Matcher:
                     + together.in_roster.reindex(keys).fillna(1).to_numpy() - 1)
             independent = (population * table["given_u"].to_numpy()[exact].astype(float)
                            * table["sur_u"].to_numpy()[exact].astype(float))
-            expected = together.rho * independent
+            expected = together.rho_for(clients) * independent
             a = s.namesake_shape
             estimate = (np.maximum(seen, 0) + a) / (exposure + a / np.maximum(expected, 1e-12))
             out[exact] = np.minimum(np.log2(independent / estimate), 0.0)
