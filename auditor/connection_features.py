@@ -71,6 +71,8 @@ class EncodedConnections:
     user_words: np.ndarray      # int16: most letter segments (3+ letters) in one username
     size: int
     platform: np.ndarray | None = None   # int32 code of the connection's platform (one account per person)
+    listing: np.ndarray | None = None    # int32: which list (platform and the therapist's account) it is in
+    person: np.ndarray | None = None     # int32: who it is in that list; a friend who is also followed is one
 
 
 PARALLEL_MIN = 4_000      # below this, a second process costs more than it saves
@@ -95,6 +97,36 @@ def _encode_range(encoder: Encoder, connections: Sequence[Connection], start: in
         encoder.encode(start + offset, who, rows, filters)
     return EncodedConnections(tokens=rows.arrays(), filters=filters.arrays(), name_words=words,
                               initials=initials, user_words=user_words, size=count, platform=platform)
+
+
+def connection_identity(conn: Connection) -> str:
+    """Who a row is within its list, whatever the relation: an id, a handle, a profile, an
+    e-mail address, else the display name (else the row itself)."""
+    if conn.external_id:
+        return "id:" + conn.external_id.strip().lower()
+    if conn.username:
+        return "user:" + canonical_handle(conn.username)
+    if conn.profile_url and handle_from_url(conn.profile_url):
+        return "url:" + ":".join(handle_from_url(conn.profile_url) or ())
+    if conn.email:
+        return "email:" + (canonical_email(conn.email) or conn.email.strip().lower())
+    if conn.display_name:
+        return "name:" + " ".join(conn.display_name.casefold().split())
+    return "row:" + (conn.id or conn.source)
+
+
+def listings(connections: Sequence[Connection]) -> tuple[np.ndarray, np.ndarray]:
+    """Per connection: the list it is in (platform and the therapist's account there) and the
+    person it is in that list, as small numbers. One person may fill several rows of a list
+    (friend and followed, follower and following); numbers say only which rows go together."""
+    lists: dict[tuple[str, str], int] = {}
+    people: dict[tuple[int, str], int] = {}
+    listing = np.empty(len(connections), dtype=np.int32)
+    person = np.empty(len(connections), dtype=np.int32)
+    for i, conn in enumerate(connections):
+        which = listing[i] = lists.setdefault(((conn.platform or "").strip().lower(), conn.account), len(lists))
+        person[i] = people.setdefault((which, connection_identity(conn)), len(people))
+    return listing, person
 
 
 def platform_code(platform: str) -> int:
@@ -136,7 +168,7 @@ def encode_connections(encoder: Encoder, connections: Sequence[Connection],
     total = len(connections)
     workers = workers or min(os.cpu_count() or 1, 4)
     if workers < 2 or total < PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
-        return _encode_range(encoder, connections, 0, total, region)
+        return _with_listings(_encode_range(encoder, connections, 0, total, region), connections)
     context = mp.get_context("fork")
     bounds = [total * i // workers for i in range(workers + 1)]
     children = []
@@ -154,4 +186,9 @@ def encode_connections(encoder: Encoder, connections: Sequence[Connection],
         if isinstance(result, BaseException):
             raise result
         parts.append(result)
-    return _join(parts)
+    return _with_listings(_join(parts), connections)
+
+
+def _with_listings(encoded: EncodedConnections, connections: Sequence[Connection]) -> EncodedConnections:
+    encoded.listing, encoded.person = listings(connections)
+    return encoded

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.interface import Connection
 
+from .connection_features import connection_identity
 from .match import Evidence
-from .normalize import canonical_email, canonical_handle, clean_name, handle_from_url
+from .normalize import clean_name
 from .roster import pseudonym
 
 if TYPE_CHECKING:
@@ -83,18 +84,7 @@ def mask_email(text: str) -> str:
 
 def connection_key(conn: Connection) -> str:
     """A stable identity of a connection across runs of the same export."""
-    if conn.external_id:
-        ident = "id:" + conn.external_id.strip().lower()
-    elif conn.username:
-        ident = "user:" + canonical_handle(conn.username)
-    elif conn.profile_url and handle_from_url(conn.profile_url):
-        ident = "url:" + ":".join(handle_from_url(conn.profile_url) or ())
-    elif conn.email:
-        ident = "email:" + (canonical_email(conn.email) or conn.email.strip().lower())
-    elif conn.display_name:
-        ident = "name:" + " ".join(conn.display_name.casefold().split())
-    else:
-        ident = "row:" + (conn.id or conn.source)
+    ident = connection_identity(conn)
     return f"{conn.platform}|{conn.account}|{conn.relation}|{ident}"
 
 

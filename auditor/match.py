@@ -61,9 +61,9 @@ class MatchSettings:
     nickname_floor: float = 1e-4
     extra_word: float = -1.6            # log2(0.1 / 0.3): a display word the client's name lacks
     extra_words_max: int = 2
-    # Opt-in: connections of one platform that fit the same client share that client. Off by
-    # default: exports can list one account twice under names only (friends and following).
-    one_account_per_platform: bool = False
+    # Different people of one list (platform and the therapist's account) who fit the same client
+    # share that client; rows of one person (a friend who is also followed) do not compete.
+    one_account_per_platform: bool = True
     namesake_shape: float = 1.0         # Gamma prior shape of a name pair's namesake count (mean: expected)
     together_prior: float = 2.0         # co-occurrence excess assumed before the roster shows its own
     together_pseudo: float = 50.0       # co-occurrences that weigh against the measured excess (small lists)
@@ -271,7 +271,7 @@ class Matcher:
             return []
         population = roster.size + conns.size
         rarity = self._name_rarity(r_tok, df_r, df_c, population)
-        together = self._name_pairs(r_tok, c_tok, conns.platform)
+        together = self._name_pairs(r_tok, c_tok, conns.platform, conns.person)
         # Pair tokens only block; the evidence join needs the tokens that carry weight. The token
         # tables are dropped as soon as the evidence is built: at a million connections each copy
         # is gigabytes.
@@ -289,7 +289,7 @@ class Matcher:
         del ev, pairs           # per-token rows: the largest table at scale, not needed from here on
         table = self._combine(table, roster, conns, rarity, together, population)
         self._estimate_share(table, conns.size)
-        return self._decide(table, conns.platform)
+        return self._decide(table, conns)
 
     def _estimate_share(self, table: pd.DataFrame, connections: int) -> float:
         """The share of connections who are clients, estimated from this audit (EM on the prior).
@@ -318,7 +318,7 @@ class Matcher:
         return share
 
     def _name_pairs(self, r_tok: pd.DataFrame, c_tok: pd.DataFrame,
-                    platform: np.ndarray | None = None) -> "_Together":
+                    platform: np.ndarray | None = None, person: np.ndarray | None = None) -> "_Together":
         """How often two name words occur together, and how much more often than chance.
 
         Given names and surnames are not independent (families share a language), so
@@ -331,8 +331,11 @@ class Matcher:
         s = self.settings
         sel = ((c_tok["kind"] == Kind.WORD) & (c_tok["c_source"] == Source.NAME)
                & (c_tok["c_part"] < INITIAL_PART)).to_numpy()
-        words = c_tok.loc[sel, ["conn", "token"]].drop_duplicates()
-        joined = words.merge(words, on="conn")
+        words = c_tok.loc[sel, ["conn", "token"]]
+        # Counted per person: a friend who is also followed fills two rows but is one namesake.
+        who = person[words["conn"].to_numpy()] if person is not None else words["conn"].to_numpy()
+        words = words.assign(who=who).drop_duplicates(["who", "token"])
+        joined = words.merge(words[["who", "token"]], on="who")
         joined = joined[joined["token_x"].to_numpy() < joined["token_y"].to_numpy()]
         keys = _pair_key(joined["token_x"].to_numpy(), joined["token_y"].to_numpy())
         if platform is not None:
@@ -744,24 +747,29 @@ class Matcher:
                 .drop_duplicates(["conn", "client"]))
 
     @staticmethod
-    def _one_account(conn: np.ndarray, client: np.ndarray, score: np.ndarray, platform: np.ndarray) -> np.ndarray:
-        """A client has one account per platform: connections of one platform that fit the
-        same client share that client between them (and 'none of them').
+    def _one_account(conn: np.ndarray, client: np.ndarray, score: np.ndarray, listing: np.ndarray,
+                     person: np.ndarray) -> np.ndarray:
+        """A client has one account in a list: different people of one list (one platform, one
+        of the therapist's accounts) who fit the same client share that client between them
+        (and 'none of them'). Rows of the same person (friend and followed) do not compete.
 
-        Each pair's odds against 'none' are kept; the client can be at most one of the n
-        connections, so P(connection i) = odds_i / (1 + sum of the odds).
+        Each person's odds against 'none' are kept (the best of its rows); the client can be at
+        most one of the n people, so P(person i) = odds_i / (1 + sum of the odds). Pairs too
+        weak to matter (score below 1e-4) neither take part nor change.
         """
-        plat = platform[conn].astype(np.int64)
-        key = (plat << 32) | client.astype(np.int64)
-        groups = pd.Series(key)
-        count = groups.map(groups.value_counts()).to_numpy()
-        shared = count > 1
-        if not shared.any():
+        rows = np.flatnonzero(score >= 1e-4)
+        if not len(rows):
             return score
-        odds = np.clip(score, 0.0, 1 - 1e-12)
+        odds = np.clip(score[rows], 0.0, 1 - 1e-12)
         odds = odds / (1 - odds)
-        total = pd.Series(odds).groupby(key).transform("sum").to_numpy()
-        return np.where(shared, odds / (1 + total), score)
+        group = (listing[conn[rows]].astype(np.int64) << 32) | client[rows].astype(np.int64)
+        people = pd.DataFrame({"group": group, "person": person[conn[rows]], "odds": odds})
+        best = people.groupby(["group", "person"], sort=False)["odds"].max().groupby(level="group")
+        total, count = best.sum(), best.size()
+        shared = count.reindex(group).to_numpy() > 1
+        out = score.copy()
+        out[rows] = np.where(shared, odds / (1 + total.reindex(group).to_numpy()), score[rows])
+        return out
 
     def _chance_dice(self, c_f: dict[str, np.ndarray],
                      r_f: dict[str, np.ndarray]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -800,7 +808,7 @@ class Matcher:
         return out
 
     # -- 4. per connection ------------------------------------------------
-    def _decide(self, table: pd.DataFrame, platform: np.ndarray | None = None) -> list[Match]:
+    def _decide(self, table: pd.DataFrame, conns: EncodedConnections | None = None) -> list[Match]:
         """Per connection: the probability of each candidate client against 'none of them'.
 
         Works on plain arrays over the table's groups of rows (it is sorted by connection):
@@ -818,8 +826,8 @@ class Matcher:
         share = np.exp2(logit - anchor)
         score = share / (np.add.reduceat(share, starts)[group] + np.exp2(-anchor))
         del share
-        if platform is not None and s.one_account_per_platform:
-            score = self._one_account(conn, table["client"].to_numpy(), score, platform)
+        if conns is not None and conns.listing is not None and conns.person is not None and s.one_account_per_platform:
+            score = self._one_account(conn, table["client"].to_numpy(), score, conns.listing, conns.person)
         # Ambiguous: this pair is within `ambiguity_bits` of the best for its connection,
         # and so is at least one other client.
         near = logit >= top - s.ambiguity_bits

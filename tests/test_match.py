@@ -70,8 +70,10 @@ def test_email_phone_and_handle_confirm(key):
 
 def test_exact_swapped_and_decorated_names_are_likely(key):
     records = _roster([_client("1", "Margaret", "Okafor")])
-    found = _match(key, records, [conn(display_name="Margaret Okafor"), conn(display_name="OKAFOR, Margaret"),
-                                  conn(display_name="Dr. Margaret Okafor, LCSW (she/her) 🌿")])
+    # One list each: three people of one list who all fit her would share her (one account per list).
+    found = _match(key, records, [conn(display_name="Margaret Okafor"),
+                                  conn(display_name="OKAFOR, Margaret", platform="linkedin"),
+                                  conn(display_name="Dr. Margaret Okafor, LCSW (she/her) 🌿", platform="instagram")])
     for i in range(3):
         assert found[(i, "1")].tier == "likely"
         assert _levels(found[(i, "1")]) == {"given name": "exact", "surname": "exact"}
@@ -98,7 +100,7 @@ def test_usernames_built_from_names(key):
         conn(platform="instagram", relation="follower", username="jpemberton88"),
         conn(platform="instagram", relation="follower", username="anastasiakowalczyk_art"),
         conn(platform="instagram", relation="follower", username="billthornbury"),
-        conn(platform="instagram", relation="follower", username="kowalczyk.anastasia"),
+        conn(platform="tiktok", relation="follower", username="kowalczyk.anastasia"),   # her other account
     ])
     assert found[(0, "1")].evidence[0].text.startswith("username is first initial + surname")
     assert found[(1, "2")].tier == "likely"
@@ -194,16 +196,28 @@ def test_namesakes_in_the_list_lower_the_score(key):
     assert crowd[(0, "1")].score < alone[(0, "1")].score
 
 
-def test_one_account_per_platform_shares_a_client(key):
+def test_one_account_per_list_shares_a_client(key):
+    """Two different people of one list who both fit a client share her; one person who fills
+    two rows of a list (friend and followed) does not compete with itself; another list, or
+    another of the therapist's accounts, may hold the client again."""
     records = _roster([_client("1", "Rosalind", "Quarrington")])
-    settings = MatchSettings(one_account_per_platform=True)
-    one = _match(key, records, [conn(display_name="Rosalind Quarrington")], settings)
-    two = _match(key, records, [conn(display_name="Rosalind Quarrington"), conn(display_name="Rosalind Quarrington")],
-                 settings)
-    other = _match(key, records, [conn(display_name="Rosalind Quarrington"),
-                                  conn(display_name="Rosalind Quarrington", platform="linkedin")], settings)
-    assert two[(0, "1")].score < one[(0, "1")].score and two[(0, "1")].score <= 0.5
-    assert other[(1, "1")].score > two[(1, "1")].score      # another platform may be the same person
+    ig = {"platform": "instagram", "display_name": "Rosalind Quarrington"}
+    one = _match(key, records, [conn(**ig, username="rosie.q")])
+    two_people = _match(key, records, [conn(**ig, username="rosie.q"), conn(**ig, username="rq.photos")])
+    same_person = _match(key, records, [conn(**ig, username="rosie.q", relation="follower"),
+                                        conn(**ig, username="Rosie.Q", relation="following")])
+    by_name = _match(key, records, [conn(display_name="Rosalind Quarrington", relation="friend"),
+                                    conn(display_name="Rosalind Quarrington", relation="following")])
+    two_lists = _match(key, records, [conn(**ig, username="rosie.q"), conn(**ig, username="rq.photos",
+                                                                           account="practice.page")])
+    assert two_people[(0, "1")].score <= 0.5 < one[(0, "1")].score
+    assert two_people[(1, "1")].score <= 0.5
+    assert same_person[(0, "1")].score == same_person[(1, "1")].score > 0.9
+    assert by_name[(0, "1")].score == by_name[(1, "1")].score > 0.9
+    assert two_lists[(0, "1")].score == two_lists[(1, "1")].score > 0.9
+    off = _match(key, records, [conn(**ig, username="rosie.q"), conn(**ig, username="rq.photos")],
+                 MatchSettings(one_account_per_platform=False))
+    assert off[(1, "1")].score > 0.9
 
 
 def test_short_words_one_edit_apart_are_a_typo_but_not_a_new_first_letter(key):
