@@ -260,3 +260,26 @@ def test_name_co_occurrence_is_measured_per_name():
     assert rho[0] > 2.0 > rho[4]
     assert rho[4] >= 1.0
     assert rho[8] == pytest.approx(2.0)
+
+
+def test_share_of_clients_is_estimated_per_list(key):
+    """A list where many people are confirmed clients (a newsletter the clients signed up to)
+    gets a higher prior than a list of strangers: the same surname-only match scores higher there."""
+    given = ["Aurelio", "Brunhilde", "Casimir", "Delphine", "Evander", "Florentyna", "Gaspard", "Honorata",
+             "Ignatius", "Jolanta", "Kasimir", "Leokadia"]
+    surnames = ["Abernathy", "Brzezinski", "Castellanos", "Drummond", "Eskildsen", "Fairweather",
+                "Gorczyca", "Halloran", "Iwaszkiewicz", "Jorgensen", "Kilbride", "Lindqvist"]
+    records = _roster([_client(str(i), g, s, emails=[f"{g}.{s}@example.org".lower()])
+                       for i, (g, s) in enumerate(zip(given, surnames))] + [_client("99", "Wilhelmina", "Osterhagen")])
+    newsletter = [conn(platform="mailchimp", relation="subscriber", email=f"{g}.{s}@example.org".lower())
+                  for g, s in zip(given, surnames)]
+    strangers = [conn(display_name=f"{g} {s}") for g, s in zip(given[::-1], ["Quimby", "Rasmussen", "Stankiewicz",
+                 "Thorvaldsen", "Underhill", "Vasquez", "Wojcik", "Xavier", "Yablonski", "Zeller", "Amundsen",
+                 "Bergstrom"])] * 20
+    lists = newsletter + [conn(platform="mailchimp", relation="subscriber", display_name="Osterhagen",
+                               email="w.o.1987@example.net")] + strangers + [conn(display_name="Osterhagen")]
+    found = _match(key, records, lists)
+    in_newsletter, on_facebook = len(newsletter), len(lists) - 1
+    assert found[(in_newsletter, "99")].score > found[(on_facebook, "99")].score + 0.1
+    flat = _match(key, records, lists, MatchSettings(prior_rounds=0))
+    assert flat[(in_newsletter, "99")].score == pytest.approx(flat[(on_facebook, "99")].score, abs=0.02)
