@@ -26,6 +26,7 @@ import pandas as pd
 from .connection_features import EncodedConnections
 from .encode import INITIAL_PART, Kind, Pattern, Role, Source
 from .roster import EncodedRoster
+from .spelling import bloom_dice, chance_rates, word_length
 
 TIERS = ("confirmed", "likely", "possible")
 
@@ -192,63 +193,6 @@ def _set_better(table: pd.DataFrame, conn: np.ndarray, client: np.ndarray, prefi
         column = table[name].to_numpy(copy=True)
         column[rows] = value[better] if isinstance(value, np.ndarray) else value
         table[name] = column
-
-
-def _dice(c_f: dict[str, np.ndarray], r_f: dict[str, np.ndarray], c_rows: np.ndarray, r_rows: np.ndarray,
-          close: float, chunk: int = 1_000_000) -> tuple[np.ndarray, np.ndarray]:
-    """Dice of keyed word Bloom filters per (connection word, roster word) row pair, raised to
-    `close` where two different words are one edit apart; and whether the two filters differ.
-
-    Chunked: the filters of tens of millions of pairs, gathered at once, take gigabytes.
-    """
-    n = len(c_rows)
-    dice, differ = np.empty(n), np.empty(n, dtype=bool)
-    variants = "variants" in c_f and "variants" in r_f
-    for start in range(0, n, chunk):
-        cr, rr = c_rows[start:start + chunk], r_rows[start:start + chunk]
-        a, b = c_f["bits"][cr], r_f["bits"][rr]
-        inter = np.bitwise_count(a & b).sum(axis=1)
-        total = np.bitwise_count(a).sum(axis=1) + np.bitwise_count(b).sum(axis=1)
-        d = 2 * inter / np.maximum(total, 1)
-        diff = (a != b).any(axis=1)
-        del a, b
-        if variants:
-            d = _one_edit(d, diff, c_f["variants"], r_f["variants"], cr, rr, close)
-        dice[start:start + chunk], differ[start:start + chunk] = d, diff
-    return dice, differ
-
-
-def _one_edit(dice: np.ndarray, differ: np.ndarray, c_variants: np.ndarray, r_variants: np.ndarray,
-              c_rows: np.ndarray, r_rows: np.ndarray, close: float) -> np.ndarray:
-    """Dice raised to `close` where two different words are one edit apart.
-
-    Only pairs with some bigram overlap are checked (one edit leaves Dice >= 0.4 even
-    in three-letter words), which spares the slot-by-slot comparison for most pairs.
-    """
-    check = np.flatnonzero((dice >= 0.4) & (dice < close))
-    if not len(check):
-        return dice
-    shared = _shares_variant(c_variants[c_rows[check]], r_variants[r_rows[check]])
-    out = dice.copy()
-    out[check[shared & differ[check]]] = close
-    return out
-
-
-def _word_length(variants: np.ndarray) -> np.ndarray:
-    """Letters of a word from its variant hashes (first letter, then n + 1 forms for n >= 3 letters)."""
-    filled = (variants[:, 1:] != 0).sum(axis=1)
-    return np.clip(np.where(filled > 1, filled - 1, 2), 0, 16)
-
-
-def _shares_variant(a: np.ndarray, b: np.ndarray, chunk: int = 100_000) -> np.ndarray:
-    """Row-wise: same first letter, and a word or one-letter deletion in common (one edit apart)."""
-    out = np.zeros(len(a), dtype=bool)
-    for start in range(0, len(a), chunk):
-        x, y = a[start:start + chunk, 1:], b[start:start + chunk, 1:]
-        same_first = a[start:start + chunk, 0] == b[start:start + chunk, 0]
-        out[start:start + chunk] = same_first & ((x[:, :, None] == y[:, None, :])
-                                                 & (x[:, :, None] != 0)).any(axis=(1, 2))
-    return out
 
 
 class Matcher:
@@ -724,12 +668,12 @@ class Matcher:
             if hits.empty:
                 continue
             if chances is None:
-                chances = self._chance_dice(c_f, r_f)
+                chances = chance_rates(c_f, r_f, s.typo_dice, s.typo_dice_low, s.typo_sample)
             chance = chances[int(role)]
             close = hits["dice"].to_numpy() >= s.typo_dice
             m = np.where(close, _TYPO_M[0], _TYPO_M[1])
             if "variants" in r_f:
-                length = _word_length(r_f["variants"][hits["r_row"].to_numpy()])
+                length = word_length(r_f["variants"][hits["r_row"].to_numpy()])
             else:
                 length = np.full(len(hits), 16)
             u_level = np.where(close, chance[0][length], chance[1][length])
@@ -749,7 +693,7 @@ class Matcher:
         combos = need.merge(c_words, on="conn").merge(r_words, on="client")
         combos = combos[(combos["c_part"] != combos[f"{other}_cpart"]).to_numpy()]
         # One edit apart ('ryzn' / 'ryan', 'daivs' / 'davis') counts as a close spelling.
-        dice, _ = _dice(c_f, r_f, combos["c_row"].to_numpy(), combos["r_row"].to_numpy(), self.settings.typo_dice)
+        dice, _ = bloom_dice(c_f, r_f, combos["c_row"].to_numpy(), combos["r_row"].to_numpy(), self.settings.typo_dice)
         combos = combos.assign(dice=dice)
         return (combos[combos["dice"] >= self.settings.typo_dice_low].sort_values("dice", ascending=False)
                 .drop_duplicates(["conn", "client"]))
@@ -777,42 +721,6 @@ class Matcher:
         shared = count.reindex(group).to_numpy() > 1
         out = score.copy()
         out[rows] = np.where(shared, odds / (1 + total.reindex(group).to_numpy()), score[rows])
-        return out
-
-    def _chance_dice(self, c_f: dict[str, np.ndarray],
-                     r_f: dict[str, np.ndarray]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """How often a random connection word is spelled like a roster word without being
-        that word, per role and by the roster word's length: role -> (close, loose) rates
-        per length 0..16.
-
-        Close: Dice >= typo_dice or one edit apart; loose: typo_dice_low <= Dice < typo_dice.
-        Measured on one seeded sample of word pairs of this audit (the u of the typo levels);
-        short words have many neighbours ('ana', 'ava', 'eva'), long ones few.
-        """
-        s = self.settings
-        c_bits, r_bits = c_f["bits"], r_f["bits"]
-        lengths = 17
-        roles = (int(Role.GIVEN), int(Role.SURNAME))
-        if not len(c_bits) or not len(r_bits):
-            return {role: (np.full(lengths, 1e-3), np.full(lengths, 1e-3)) for role in roles}
-        rng = np.random.default_rng(0)
-        n = s.typo_sample
-        c_rows = rng.integers(0, len(c_bits), n)
-        r_rows = rng.integers(0, len(r_bits), n)
-        dice, differ = _dice(c_f, r_f, c_rows, r_rows, s.typo_dice)
-        length = _word_length(r_f["variants"][r_rows]) if "variants" in r_f else np.full(n, lengths - 1)
-        role_of = r_f["role"][r_rows]
-        out = {}
-        for role in roles:
-            mine = role_of == role
-            close = np.bincount(length[mine], weights=(differ & (dice >= s.typo_dice))[mine], minlength=lengths)
-            loose = np.bincount(length[mine], weights=(differ & (dice >= s.typo_dice_low) & (dice < s.typo_dice))[mine],
-                                minlength=lengths)
-            seen = np.bincount(length[mine], minlength=lengths)
-            # Lengths seldom sampled lean on the role's overall rate.
-            k = max(int(mine.sum()), 1)
-            overall = (close.sum() + 0.5) / (k + 1), (loose.sum() + 0.5) / (k + 1)
-            out[role] = ((close + 20 * overall[0]) / (seen + 20), (loose + 20 * overall[1]) / (seen + 20))
         return out
 
     # -- 4. per connection ------------------------------------------------
