@@ -26,6 +26,7 @@ import pandas as pd
 from .connection_features import EncodedConnections
 from .encode import INITIAL_PART, Kind, Pattern, Role, Source
 from .roster import EncodedRoster
+from .namesakes import NamePairs
 from .spelling import bloom_dice, chance_rates, word_length
 
 TIERS = ("confirmed", "likely", "possible")
@@ -126,40 +127,6 @@ class Match:
     evidence: list[Evidence] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class _Together:
-    in_conns: pd.Series      # pair key -> connections whose display name has both words
-    in_roster: pd.Series     # pair key -> clients with this given name and surname
-    rho: float               # co-occurrence of name words over what independence predicts
-    words: pd.Series         # (client, role, part) key -> the client's name-word token
-    rho_of: pd.Series        # client -> the excess for this client's own given name and surname
-
-    def rho_for(self, clients: np.ndarray) -> np.ndarray:
-        return self.rho_of.reindex(clients).fillna(self.rho).to_numpy()
-
-    @staticmethod
-    def word_key(client: np.ndarray, role: np.ndarray | int, part: np.ndarray) -> np.ndarray:
-        return (client.astype(np.int64) << 12) | (np.int64(role) << 10) | (part.astype(np.int64) & 0x3FF)
-
-    def word_token(self, client: np.ndarray, role: int, part: np.ndarray) -> np.ndarray:
-        at = self.words.index.get_indexer(self.word_key(client, role, part))
-        return np.where(at >= 0, self.words.to_numpy()[np.maximum(at, 0)], 0).astype(np.int64)
-
-
-def _platform_key(keys: np.ndarray, platform: np.ndarray) -> np.ndarray:
-    """A pair key specific to one platform."""
-    with np.errstate(over="ignore"):
-        return keys ^ (platform.astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93))
-
-
-def _pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """One order-free 64-bit key for two tokens (wrapping arithmetic)."""
-    lo = np.minimum(a, b).astype(np.uint64)
-    hi = np.maximum(a, b).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        return (lo * np.uint64(0x9E3779B97F4A7C15)) ^ hi
-
-
 _EVIDENCE_TYPES = {"conn": np.int32, "client": np.int32, "token": np.int64, "kind": np.int8, "c_part": np.int16,
                    "c_source": np.int8, "r_part": np.int16, "r_role": np.int8}
 
@@ -216,7 +183,7 @@ class Matcher:
             return []
         population = roster.size + conns.size
         rarity = self._name_rarity(r_tok, df_r, df_c, population)
-        together = self._name_pairs(r_tok, c_tok, conns.platform, conns.person)
+        together = NamePairs.measure(r_tok, c_tok, self.settings, conns.platform, conns.person)
         # Pair tokens only block; the evidence join needs the tokens that carry weight. The token
         # tables are dropped as soon as the evidence is built: at a million connections each copy
         # is gigabytes.
@@ -268,75 +235,6 @@ class Matcher:
             table["logit"] = logit + shift[row_list]
             share = new
         return share
-
-    def _name_pairs(self, r_tok: pd.DataFrame, c_tok: pd.DataFrame,
-                    platform: np.ndarray | None = None, person: np.ndarray | None = None) -> "_Together":
-        """How often two name words occur together, and how much more often than chance.
-
-        Given names and surnames are not independent (families share a language), so
-        the chance that a stranger has both a client's given name and surname is more
-        than the product of the two frequencies. `rho` measures that excess on the
-        connections' own display names (observed co-occurrences of word pairs over
-        what independent words would give); the pair counts give the direct
-        estimate for a pair of words seen together more than once.
-        """
-        s = self.settings
-        sel = ((c_tok["kind"] == Kind.WORD) & (c_tok["c_source"] == Source.NAME)
-               & (c_tok["c_part"] < INITIAL_PART)).to_numpy()
-        words = c_tok.loc[sel, ["conn", "token"]]
-        # Counted per person: a friend who is also followed fills two rows but is one namesake.
-        who = person[words["conn"].to_numpy()] if person is not None else words["conn"].to_numpy()
-        words = words.assign(who=who).drop_duplicates(["who", "token"])
-        joined = words.merge(words[["who", "token"]], on="who")
-        joined = joined[joined["token_x"].to_numpy() < joined["token_y"].to_numpy()]
-        keys = _pair_key(joined["token_x"].to_numpy(), joined["token_y"].to_numpy())
-        if platform is not None:
-            # Namesakes counted on the connection's own platform: one person has one account
-            # there, so another account with the name is another person (on other platforms
-            # it may be the client again).
-            keys = _platform_key(keys, platform[joined["conn"].to_numpy()])
-        in_conns = pd.Series(keys).value_counts()
-        # rho on the roster, where roles are known and each person is listed once.
-        r_words = r_tok[(r_tok["kind"] == Kind.WORD) & (r_tok["r_source"] == Source.NAME)]
-        given = r_words.loc[r_words["r_role"] == Role.GIVEN, ["client", "token"]].drop_duplicates()
-        surname = r_words.loc[r_words["r_role"] == Role.SURNAME, ["client", "token"]].drop_duplicates()
-        both = given.merge(surname, on="client")
-        keys = _pair_key(both["token_x"].to_numpy(), both["token_y"].to_numpy())
-        in_roster = pd.Series(keys).value_counts()
-        people = max(int(r_words["client"].nunique()), 1)
-        dx = both["token_x"].map(given["token"].value_counts()).to_numpy(dtype=float) - 1
-        dy = both["token_y"].map(surname["token"].value_counts()).to_numpy(dtype=float) - 1
-        expected = float((dx * dy).sum()) / people
-        observed = float(in_roster.reindex(keys).to_numpy().sum() - len(keys))
-        rho = max((observed + s.together_pseudo * s.together_prior) / (expected + s.together_pseudo), 1.0)
-        rho_of = self._rho_per_client(both, in_roster.reindex(keys).to_numpy() - 1, dx * dy / people, rho)
-        named = r_words[r_words["r_role"].isin([int(Role.GIVEN), int(Role.SURNAME)])]
-        word_keys = _Together.word_key(named["client"].to_numpy(), named["r_role"].to_numpy(),
-                                       named["r_part"].to_numpy())
-        words_by_key = pd.Series(named["token"].to_numpy(), index=word_keys)
-        words_by_key = words_by_key[~words_by_key.index.duplicated()]
-        return _Together(in_conns, in_roster, rho, words_by_key, rho_of)
-
-    def _rho_per_client(self, both: pd.DataFrame, observed: np.ndarray, expected: np.ndarray,
-                        rho: float) -> pd.Series:
-        """The co-occurrence excess for each client's own names, not the roster's average.
-
-        Names cluster by language: a Vietnamese given name nearly always comes with a
-        Vietnamese surname, an English one with any of thousands. Per given name (and per
-        surname) the clients who have it give observed / expected co-occurrences, shrunk
-        towards the roster's `rho` by `together_word_pseudo` expected co-occurrences; a client's
-        excess is the geometric mean of its given name's and its surname's.
-        """
-        k = self.settings.together_word_pseudo
-        rows = pd.DataFrame({"g": both["token_x"].to_numpy(), "s": both["token_y"].to_numpy(),
-                             "o": observed, "e": expected})
-        log_rho = np.zeros(len(rows))
-        for column in ("g", "s"):
-            sums = rows.groupby(column)[["o", "e"]].sum()
-            word = np.maximum((sums["o"] + k * rho) / (sums["e"] + k), 1.0)
-            log_rho += 0.5 * np.log2(rows[column].map(word).to_numpy())
-        per_client = pd.Series(log_rho).groupby(both["client"].to_numpy()).mean()
-        return np.exp2(per_client)
 
     # -- 1. candidates -----------------------------------------------------
     def _candidates(self, r_tok: pd.DataFrame, c_tok: pd.DataFrame, df_r: pd.Series,
@@ -405,7 +303,7 @@ class Matcher:
         table = first.pivot(index="client", columns="r_role", values="u")
         return pd.DataFrame({"u_given": table.get(int(Role.GIVEN)), "u_surname": table.get(int(Role.SURNAME))})
 
-    def _weigh(self, ev: pd.DataFrame, population: int, rarity: pd.DataFrame, together: "_Together",
+    def _weigh(self, ev: pd.DataFrame, population: int, rarity: pd.DataFrame, together: "NamePairs",
                roster_size: int) -> pd.DataFrame:
         s = self.settings
         m = np.full(len(ev), np.nan)
@@ -515,7 +413,7 @@ class Matcher:
         return table
 
     def _combine(self, table: pd.DataFrame, roster: EncodedRoster, conns: EncodedConnections,
-                 rarity: pd.DataFrame, together: "_Together", population: int) -> pd.DataFrame:
+                 rarity: pd.DataFrame, together: "NamePairs", population: int) -> pd.DataFrame:
         """Per pair: typo rescue, disagreements, namesakes, unexplained words, and the logit."""
         s = self.settings
         # One display-name word cannot be both the given name and the surname.
@@ -543,7 +441,7 @@ class Matcher:
         table["sur_disagree"] = np.select(
             [sur_missing & (words >= 2), sur_missing & only_username],
             [s.disagree_surname, s.disagree_username], 0.0)
-        table["together"] = self._together(table, together, population, conns.platform, roster.size)
+        table["together"] = together.correction(table, self.settings, population, conns.platform, roster.size)
         table["extra"] = self._unexplained(table, words)
         names = (table["given_w"].fillna(0) + table["sur_w"].fillna(0) + table["together"]
                  + table["given_disagree"] + table["sur_disagree"] + table["extra"])
@@ -602,47 +500,6 @@ class Matcher:
         disagree = disagree.astype(int) + ((table["sur_disagree"] < 0).to_numpy() & (words >= 2))
         extra = np.clip(words - count - disagree, 0, s.extra_words_max)
         return extra * s.extra_word
-
-    def _together(self, table: pd.DataFrame, together: "_Together", population: int,
-                  platform: np.ndarray | None = None, roster_size: int = 0) -> np.ndarray:
-        """Correction (bits, <= 0) for a given name and a surname that agree together.
-
-        Expected strangers with both words: rho x population x u_given x u_surname; where
-        the pair is seen more often (other connections, other clients with the same
-        name), a Gamma-Poisson estimate moves towards the observed count.
-        """
-        s = self.settings
-        both = (table["given_w"].notna() & table["sur_w"].notna()
-                & (table["given_kind"] != Kind.INITIAL)).to_numpy()   # a first letter hardly goes with a surname
-        out = np.zeros(len(table))
-        if not both.any():
-            return out
-        rho = together.rho_for(table["client"].to_numpy()[both])
-        out[both] = -np.log2(rho)
-        exact = (both & (table["given_kind"] == Kind.WORD).to_numpy() & (table["sur_kind"] == Kind.WORD).to_numpy()
-                 & (table["given_src"] == Source.NAME).to_numpy() & (table["sur_src"] == Source.NAME).to_numpy())
-        if exact.any():
-            clients = table["client"].to_numpy()[exact]
-            keys = _pair_key(together.word_token(clients, Role.GIVEN, table["given_rpart"].to_numpy()[exact]),
-                             together.word_token(clients, Role.SURNAME, table["sur_rpart"].to_numpy()[exact]))
-            # Exposure: the share of the population where namesakes were counted.
-            exposure = np.ones(len(keys))
-            in_conns_keys = keys
-            if platform is not None:
-                plat = platform[table["conn"].to_numpy()[exact]]
-                in_conns_keys = _platform_key(keys, plat)
-                codes, counts = np.unique(platform, return_counts=True)
-                on_platform = counts[np.searchsorted(codes, plat)]
-                exposure = (on_platform + roster_size) / population
-            seen = (together.in_conns.reindex(in_conns_keys).fillna(1).to_numpy() - 1
-                    + together.in_roster.reindex(keys).fillna(1).to_numpy() - 1)
-            independent = (population * table["given_u"].to_numpy()[exact].astype(float)
-                           * table["sur_u"].to_numpy()[exact].astype(float))
-            expected = together.rho_for(clients) * independent
-            a = s.namesake_shape
-            estimate = (np.maximum(seen, 0) + a) / (exposure + a / np.maximum(expected, 1e-12))
-            out[exact] = np.minimum(np.log2(independent / estimate), 0.0)
-        return out
 
     def _typos(self, table: pd.DataFrame, roster: EncodedRoster, conns: EncodedConnections,
                rarity: pd.DataFrame) -> pd.DataFrame:

@@ -248,14 +248,15 @@ def test_name_co_occurrence_is_measured_per_name():
     """Clustered names (one language's given names with its few surnames) get their own, higher
     excess; freely mixing names get less than the roster's average; a name seen once keeps it."""
     import pandas as pd
-    matcher = Matcher(MatchSettings(together_word_pseudo=0.25))
+
+    from auditor.namesakes import rho_per_client
     # clients 0-3: given 1 always with surname 10 (observed 3 others each, expected 0.5 each);
     # clients 4-7: given 2 with surnames 20-23 (observed 0, expected 0.5 each); client 8: given 3, no data.
     both = pd.DataFrame({"client": range(9), "token_x": [1] * 4 + [2] * 4 + [3],
                          "token_y": [10] * 4 + [20, 21, 22, 23] + [30]})
     observed = np.array([3.0] * 4 + [0.0] * 4 + [0.0])
     expected = np.array([0.5] * 8 + [0.0])
-    rho = matcher._rho_per_client(both, observed, expected, 2.0)
+    rho = rho_per_client(both, observed, expected, 2.0, pseudo=0.25)
     assert rho[0] == pytest.approx(rho[3])
     assert rho[0] > 2.0 > rho[4]
     assert rho[4] >= 1.0
