@@ -25,8 +25,8 @@ import pandas as pd
 
 from .connection_features import EncodedConnections
 from .encode import INITIAL_PART, Kind, Pattern, Role, Source
-from .roster import EncodedRoster
 from .namesakes import NamePairs
+from .roster import EncodedRoster
 from .spelling import bloom_dice, chance_rates, word_length
 
 TIERS = ("confirmed", "likely", "possible")

@@ -85,14 +85,14 @@ class NamePairs:
                                 s.together_word_pseudo)
         named = r_words[r_words["r_role"].isin([int(Role.GIVEN), int(Role.SURNAME)])]
         word_keys = cls.word_key(named["client"].to_numpy(), named["r_role"].to_numpy(),
-                                       named["r_part"].to_numpy())
+                                 named["r_part"].to_numpy())
         words_by_key = pd.Series(named["token"].to_numpy(), index=word_keys)
         words_by_key = words_by_key[~words_by_key.index.duplicated()]
         return cls(in_conns, in_roster, rho, words_by_key, rho_of)
 
     def correction(self, table: pd.DataFrame, settings: "MatchSettings", population: int,
                    platform: np.ndarray | None = None, roster_size: int = 0) -> np.ndarray:
-        """Correction (bits, <= 0) for a given name and a surname that agree self.
+        """Correction (bits, <= 0) for a given name and a surname that agree together.
 
         Expected strangers with both words: rho x population x u_given x u_surname; where
         the pair is seen more often (other connections, other clients with the same
@@ -111,7 +111,7 @@ class NamePairs:
         if exact.any():
             clients = table["client"].to_numpy()[exact]
             keys = pair_key(self.word_token(clients, Role.GIVEN, table["given_rpart"].to_numpy()[exact]),
-                             self.word_token(clients, Role.SURNAME, table["sur_rpart"].to_numpy()[exact]))
+                            self.word_token(clients, Role.SURNAME, table["sur_rpart"].to_numpy()[exact]))
             # Exposure: the share of the population where namesakes were counted.
             exposure = np.ones(len(keys))
             in_conns_keys = keys
@@ -133,7 +133,7 @@ class NamePairs:
 
 
 def rho_per_client(both: pd.DataFrame, observed: np.ndarray, expected: np.ndarray, rho: float,
-               pseudo: float) -> pd.Series:
+                   pseudo: float) -> pd.Series:
     """The co-occurrence excess for each client's own names, not the roster's average.
 
     Names cluster by language: a Vietnamese given name nearly always comes with a
@@ -142,13 +142,12 @@ def rho_per_client(both: pd.DataFrame, observed: np.ndarray, expected: np.ndarra
     towards the roster's `rho` by `pseudo` expected co-occurrences; a client's
     excess is the geometric mean of its given name's and its surname's.
     """
-    k = pseudo
     rows = pd.DataFrame({"g": both["token_x"].to_numpy(), "s": both["token_y"].to_numpy(),
                          "o": observed, "e": expected})
     log_rho = np.zeros(len(rows))
     for column in ("g", "s"):
         sums = rows.groupby(column)[["o", "e"]].sum()
-        word = np.maximum((sums["o"] + k * rho) / (sums["e"] + k), 1.0)
+        word = np.maximum((sums["o"] + pseudo * rho) / (sums["e"] + pseudo), 1.0)
         log_rho += 0.5 * np.log2(rows[column].map(word).to_numpy())
     per_client = pd.Series(log_rho).groupby(both["client"].to_numpy()).mean()
     return np.exp2(per_client)
