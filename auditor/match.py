@@ -146,6 +146,34 @@ def _pair_keys(conn: np.ndarray, client: np.ndarray) -> np.ndarray:
     return (np.asarray(conn).astype(np.int64) << 24) | np.asarray(client).astype(np.int64)
 
 
+def _first_of_runs(keys: np.ndarray) -> np.ndarray:
+    """On a sorted array: True at the first row of each run of equal values."""
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    return first
+
+
+@dataclass(frozen=True, slots=True)
+class _Groups:
+    """The rows of a table sorted by connection, as groups: one per connection."""
+
+    starts: np.ndarray       # first row of each connection
+    group: np.ndarray        # each row's group number
+
+    @classmethod
+    def of(cls, conn: np.ndarray) -> "_Groups":
+        first = _first_of_runs(conn)
+        return cls(np.flatnonzero(first), np.cumsum(first) - 1)
+
+    def against_none(self, logit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: the probability of this client against the connection's other candidates and
+        'none of them' (logit 0, a stable log-sum-exp), and the best logit of its connection."""
+        top = np.maximum.reduceat(logit, self.starts)[self.group]
+        anchor = np.maximum(top, 0.0)
+        share = np.exp2(logit - anchor)
+        return share / (np.add.reduceat(share, self.starts)[self.group] + np.exp2(-anchor)), top
+
+
 def _set_better(table: pd.DataFrame, conn: np.ndarray, client: np.ndarray, prefix: str,
                 columns: dict[str, np.ndarray | int]) -> None:
     """Where the new `{prefix}_w` beats a pair's current one, write `columns` into that pair's row.
@@ -200,10 +228,11 @@ class Matcher:
         table = self._pair_table(pairs, ev)
         del ev, pairs           # per-token rows: the largest table at scale, not needed from here on
         table = self._combine(table, roster, conns, rarity, together, population)
-        self._estimate_share(table, conns)
-        return self._decide(table, conns)
+        groups = _Groups.of(table["conn"].to_numpy())
+        self._estimate_share(table, groups, conns)
+        return self._decide(table, groups, conns)
 
-    def _estimate_share(self, table: pd.DataFrame, conns: EncodedConnections) -> np.ndarray:
+    def _estimate_share(self, table: pd.DataFrame, groups: _Groups, conns: EncodedConnections) -> np.ndarray:
         """The share of connections who are clients, estimated from this audit (EM on the prior),
         per list: a newsletter list may be a fifth clients where a LinkedIn network is a few in
         a hundred.
@@ -220,15 +249,12 @@ class Matcher:
         counts = np.bincount(listing, minlength=lists).astype(float)
         share = np.full(lists, s.prior_client_share)
         conn = table["conn"].to_numpy()
-        first = np.r_[True, conn[1:] != conn[:-1]]
-        starts, group = np.flatnonzero(first), np.cumsum(first) - 1
         row_list = listing[conn]
         for _ in range(s.prior_rounds):
             logit = table["logit"].to_numpy(dtype=float)
-            anchor = np.maximum(np.maximum.reduceat(logit, starts), 0.0)
-            total = np.add.reduceat(np.exp2(logit - anchor[group]), starts)
-            some_client = total / (total + np.exp2(-anchor))         # 1 - P(none), per connection
-            expected = np.bincount(listing[conn[starts]], weights=some_client, minlength=lists)
+            score, _ = groups.against_none(logit)
+            some_client = np.add.reduceat(score, groups.starts)       # 1 - P(none), per connection
+            expected = np.bincount(listing[conn[groups.starts]], weights=some_client, minlength=lists)
             overall = (expected.sum() + s.prior_pseudo * s.prior_client_share) / (conns.size + s.prior_pseudo)
             new = np.clip((expected + s.list_pseudo * overall) / (counts + s.list_pseudo), 1e-4, 0.5)
             shift = np.log2(new / (1 - new)) - np.log2(share / (1 - share))
@@ -386,8 +412,7 @@ class Matcher:
             order = np.lexsort((-weight[rows], ev_keys[rows]))
             rows = rows[order]
             keys = ev_keys[rows]
-            first = np.ones(len(rows), dtype=bool)
-            first[1:] = keys[1:] != keys[:-1]
+            first = _first_of_runs(keys)
             rows, at = rows[first], np.searchsorted(table_keys, keys[first])
             for column, name, kind in (("weight", "w", np.float64), ("kind", "kind", np.float32),
                                        ("c_part", "cpart", np.float32), ("c_source", "src", np.float32),
@@ -472,14 +497,12 @@ class Matcher:
         # millions of evidence rows at a million connections, where the groupby's index was the peak.
         words = Matcher._part_key(ev, sel)
         words.sort()                                              # in place: tens of millions of rows
-        distinct = np.ones(len(words), dtype=bool)
-        distinct[1:] = words[1:] != words[:-1]
-        words = words[distinct]                                   # distinct (connection, client, word)
-        del distinct
-        words >>= 12
-        pairs, counts = np.unique(words, return_counts=True)
-        del words
-        wanted = (table["conn"].to_numpy().astype(np.int64) << 24) | table["client"].to_numpy().astype(np.int64)
+        words = words[_first_of_runs(words)]                      # distinct (connection, client, word)
+        words >>= 12                                              # -> pair keys, still sorted
+        starts = np.flatnonzero(_first_of_runs(words))
+        pairs, counts = words[starts], np.diff(np.append(starts, len(words)))
+        del words, starts
+        wanted = _pair_keys(table["conn"].to_numpy(), table["client"].to_numpy())
         at = np.minimum(np.searchsorted(pairs, wanted), max(len(pairs) - 1, 0))
         found = (pairs[at] == wanted) if len(pairs) else np.zeros(len(wanted), dtype=bool)
         return np.where(found, counts[at] if len(pairs) else 0, 0)
@@ -581,7 +604,7 @@ class Matcher:
         return out
 
     # -- 4. per connection ------------------------------------------------
-    def _decide(self, table: pd.DataFrame, conns: EncodedConnections | None = None) -> list[Match]:
+    def _decide(self, table: pd.DataFrame, groups: _Groups, conns: EncodedConnections | None = None) -> list[Match]:
         """Per connection: the probability of each candidate client against 'none of them'.
 
         Works on plain arrays over the table's groups of rows (it is sorted by connection):
@@ -592,20 +615,14 @@ class Matcher:
         s = self.settings
         logit = table["logit"].to_numpy(dtype=float)
         conn = table["conn"].to_numpy()
-        starts = np.flatnonzero(np.r_[True, conn[1:] != conn[:-1]])
-        group = np.cumsum(np.r_[True, conn[1:] != conn[:-1]]) - 1
-        top = np.maximum.reduceat(logit, starts)[group]
-        anchor = np.maximum(top, 0.0)   # stable log-sum-exp with the 'none of them' option (logit 0)
-        share = np.exp2(logit - anchor)
-        score = share / (np.add.reduceat(share, starts)[group] + np.exp2(-anchor))
-        del share
+        score, top = groups.against_none(logit)
         if conns is not None and conns.listing is not None and conns.person is not None and s.one_account_per_platform:
             score = self._one_account(conn, table["client"].to_numpy(), score, conns.listing, conns.person)
         # Ambiguous: this pair is within `ambiguity_bits` of the best for its connection,
         # and so is at least one other client.
         near = logit >= top - s.ambiguity_bits
-        ambiguous = near & (np.add.reduceat(near.astype(np.int32), starts)[group] >= 2)
-        del top, anchor, group, near
+        ambiguous = near & (np.add.reduceat(near.astype(np.int32), groups.starts)[groups.group] >= 2)
+        del top, near
         code = np.where(table["id_kind"].isin(_CONFIRMING).to_numpy(), 3,
                         np.where(score >= s.likely, 2, np.where(score >= s.possible, 1, 0))).astype(np.int8)
         # An initial (or no given name) next to a surname is `possible` at most, unless the
