@@ -115,16 +115,17 @@ def connection_identity(conn: Connection) -> str:
     return "row:" + (conn.id or conn.source)
 
 
-def listings(connections: Sequence[Connection]) -> tuple[np.ndarray, np.ndarray]:
+def listings(connections: Sequence[Connection], platform: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per connection: the list it is in (platform and the therapist's account there) and the
     person it is in that list, as small numbers. One person may fill several rows of a list
-    (friend and followed, follower and following); numbers say only which rows go together."""
-    lists: dict[tuple[str, str], int] = {}
+    (friend and followed, follower and following); numbers say only which rows go together.
+    `platform` holds the connections' platform codes."""
+    lists: dict[tuple[int, str], int] = {}
     people: dict[tuple[int, str], int] = {}
     listing = np.empty(len(connections), dtype=np.int32)
     person = np.empty(len(connections), dtype=np.int32)
     for i, conn in enumerate(connections):
-        which = listing[i] = lists.setdefault(((conn.platform or "").strip().lower(), conn.account), len(lists))
+        which = listing[i] = lists.setdefault((int(platform[i]), conn.account), len(lists))
         person[i] = people.setdefault((which, connection_identity(conn)), len(people))
     return listing, person
 
@@ -190,5 +191,5 @@ def encode_connections(encoder: Encoder, connections: Sequence[Connection],
 
 
 def _with_listings(encoded: EncodedConnections, connections: Sequence[Connection]) -> EncodedConnections:
-    encoded.listing, encoded.person = listings(connections)
+    encoded.listing, encoded.person = listings(connections, encoded.platform)
     return encoded
