@@ -27,7 +27,7 @@ from .connection_features import EncodedConnections
 from .encode import INITIAL_PART, Kind, Pattern, Role, Source
 from .namesakes import NamePairs
 from .roster import EncodedRoster
-from .spelling import bloom_dice, chance_rates, word_length
+from .spelling import bloom_dice, chance_rates, NearSpellings, shares_variant, word_length
 
 TIERS = ("confirmed", "likely", "possible")
 
@@ -448,7 +448,7 @@ class Matcher:
         for prefix in ("given", "sur"):
             drop = clash & (weaker == prefix)
             table.loc[drop, [f"{prefix}_w", f"{prefix}_kind", f"{prefix}_cpart"]] = np.nan
-        table = self._typos(table, roster, conns, rarity)
+        table = self._typos(table, roster, conns, rarity, population)
 
         words = conns.name_words[table["conn"].to_numpy()]
         explained = table["explained"].to_numpy()
@@ -525,12 +525,19 @@ class Matcher:
         return extra * s.extra_word
 
     def _typos(self, table: pd.DataFrame, roster: EncodedRoster, conns: EncodedConnections,
-               rarity: pd.DataFrame) -> pd.DataFrame:
-        """Where a name part found no token, compare keyed Bloom filters of words (Dice)."""
+               rarity: pd.DataFrame, population: int) -> pd.DataFrame:
+        """Where a name part found no token, compare keyed Bloom filters of words (Dice).
+
+        A spelling one edit from the client's word agrees by chance as often as strangers'
+        words are one edit from that word and at most as common as the one seen (counted in
+        this audit, held towards the rate of random word pairs of its length by
+        `pseudo_count`); a spelling only close in Dice takes the random pairs' rate.
+        """
         s = self.settings
         c_f, r_f = conns.filters, roster.filters
         c_words = pd.DataFrame({"conn": c_f["owner"], "c_part": c_f["part"], "c_row": np.arange(len(c_f["owner"]))})
         chances: dict[int, tuple[np.ndarray, np.ndarray]] | None = None
+        near: NearSpellings | None = None
         for prefix, role in (("given", Role.GIVEN), ("sur", Role.SURNAME)):
             other = "sur" if prefix == "given" else "given"
             # No token agreed, or only a sound-alike code (a misspelling often keeps the sound,
@@ -549,14 +556,22 @@ class Matcher:
                 continue
             if chances is None:
                 chances = chance_rates(c_f, r_f, s.typo_dice, s.typo_dice_low, s.typo_sample)
+                near = NearSpellings.measure(c_f, r_f) if "variants" in r_f else None
             chance = chances[int(role)]
             close = hits["dice"].to_numpy() >= s.typo_dice
             m = np.where(close, _TYPO_M[0], _TYPO_M[1])
+            r_rows = hits["r_row"].to_numpy()
             if "variants" in r_f:
-                length = word_length(r_f["variants"][hits["r_row"].to_numpy()])
+                length = word_length(r_f["variants"][r_rows])
+                c_rows = hits["c_row"].to_numpy()
+                one_apart = shares_variant(c_f["variants"][c_rows], r_f["variants"][r_rows])
             else:
                 length = np.full(len(hits), 16)
+                one_apart = np.zeros(len(hits), dtype=bool)
             u_level = np.where(close, chance[0][length], chance[1][length])
+            # The connection's own word is one of the client word's neighbours: not by chance.
+            seen = np.maximum(near.as_rare(r_rows, hits["c_row"].to_numpy()) - 1, 0) if near is not None else 0
+            u_level = np.where(one_apart, (seen + s.pseudo_count * u_level) / (population + s.pseudo_count), u_level)
             column = "u_given" if role == Role.GIVEN else "u_surname"
             u_word = rarity[column].reindex(hits["client"].to_numpy()).fillna(0).to_numpy()
             u = np.clip(np.maximum(u_level, s.typo_word_share * u_word), 1e-9, 0.99)

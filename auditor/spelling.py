@@ -7,6 +7,8 @@ of its one-letter deletions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .encode import Role
@@ -103,3 +105,80 @@ def chance_rates(c_f: dict[str, np.ndarray], r_f: dict[str, np.ndarray], close_f
         overall = (close.sum() + 0.5) / (k + 1), (loose.sum() + 0.5) / (k + 1)
         out[role] = ((close + 20 * overall[0]) / (seen + 20), (loose + 20 * overall[1]) / (seen + 20))
     return out
+
+
+def word_keys(variants: np.ndarray) -> np.ndarray:
+    """One 64-bit key per word row: equal words have equal variant rows, so equal keys."""
+    mix = np.array([0x9E3779B97F4A7C15 * (2 * i + 1) & 0xFFFFFFFFFFFFFFFF for i in range(variants.shape[1])],
+                   dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return (variants.astype(np.uint64) * mix).sum(axis=1, dtype=np.uint64)
+
+
+@dataclass(slots=True)
+class NearSpellings:
+    """Which words of an audit are one edit from which: the chance of a near-spelling by chance.
+
+    The chance that a stranger's word is one edit from 'jenkins' depends on the word:
+    'mark' has every Mary and Marc for neighbours, 'jenkins' hardly any. And a rare
+    spelling ('daivs') is not explained by the common neighbours of its word ('davis'
+    has every David): only neighbours at most as frequent as the word seen count.
+    Distinct words are joined on their keyed one-letter deletions (same first letter),
+    never compared pairwise.
+    """
+
+    c_word: np.ndarray      # distinct word of each connection word row
+    r_word: np.ndarray      # ... of each roster word row
+    count: np.ndarray       # word rows (connections' and roster's) per distinct word
+    key: np.ndarray         # sorted: word * span + a neighbour's count, one per (word, neighbour)
+    mass: np.ndarray        # cumulative neighbour counts along `key`
+    span: int
+
+    @classmethod
+    def measure(cls, c_f: dict[str, np.ndarray], r_f: dict[str, np.ndarray]) -> "NearSpellings":
+        c_keys, r_keys = word_keys(c_f["variants"]), word_keys(r_f["variants"])
+        keys, first, inverse, count = np.unique(np.concatenate([c_keys, r_keys]), return_index=True,
+                                                return_inverse=True, return_counts=True)
+        del c_keys, r_keys
+        n_c = len(c_f["variants"])
+        in_c = first < n_c                            # each distinct word's first row, on either side
+        variants = np.empty((len(keys), c_f["variants"].shape[1]), dtype=np.uint32)
+        variants[in_c] = c_f["variants"][first[in_c]]
+        variants[~in_c] = r_f["variants"][first[~in_c] - n_c]
+        a, b = _one_edit_pairs(variants)
+        span = int(count.max()) + 1
+        key = a.astype(np.int64) * span + count[b]
+        order = np.argsort(key, kind="stable")
+        return cls(c_word=inverse[:n_c].astype(np.int32), r_word=inverse[n_c:].astype(np.int32), count=count,
+                   key=key[order], mass=np.cumsum(count[b][order]), span=span)
+
+    def as_rare(self, r_rows: np.ndarray, c_rows: np.ndarray) -> np.ndarray:
+        """Per (roster word row, connection word row): rows of the audit one edit from the roster
+        word and at most as frequent as the connection's word (that word's own rows included)."""
+        word = self.r_word[r_rows].astype(np.int64)
+        seen = self.count[self.c_word[c_rows]]
+        lo = np.searchsorted(self.key, word * self.span, side="left")
+        hi = np.searchsorted(self.key, word * self.span + seen, side="right")
+        cum = np.r_[0, self.mass]
+        return (cum[hi] - cum[lo]).astype(np.float64)
+
+
+def _one_edit_pairs(variants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ordered pairs (a, b) of distinct words (rows of `variants`) one edit apart, once each."""
+    forms = variants[:, 1:].astype(np.uint64)
+    word = np.repeat(np.arange(len(variants)), forms.shape[1])
+    form = ((forms << np.uint64(32)) | variants[:, :1].astype(np.uint64)).ravel()   # with the first letter
+    used = forms.ravel() != 0
+    word, form = word[used], form[used]
+    order = np.argsort(form, kind="stable")
+    word, form = word[order], form[order]
+    starts = np.flatnonzero(np.r_[True, form[1:] != form[:-1]])
+    sizes = np.diff(np.r_[starts, len(form)])
+    a_parts, b_parts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for size in np.unique(sizes[sizes > 1]):
+        members = word[starts[sizes == size][:, None] + np.arange(size)]     # groups x size
+        i, j = np.nonzero(~np.eye(size, dtype=bool))
+        a_parts.append(members[:, i].ravel())
+        b_parts.append(members[:, j].ravel())
+    pair = np.unique(np.concatenate(a_parts) * len(variants) + np.concatenate(b_parts))  # shared twice: once
+    return pair // len(variants), pair % len(variants)

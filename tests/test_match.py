@@ -11,6 +11,7 @@ from auditor.encode import Encoder
 from auditor.keys import PracticeKey
 from auditor.match import Matcher, MatchSettings
 from auditor.roster import encode_roster
+from auditor.spelling import NearSpellings
 from connectors.interface import Connection
 
 FILLER = [("Harold", "Finch"), ("Marisol", "Ventura"), ("Oskar", "Lindahl"), ("Beatriz", "Lacerda"),
@@ -284,3 +285,43 @@ def test_share_of_clients_is_estimated_per_list(key):
     assert found[(in_newsletter, "99")].score > found[(on_facebook, "99")].score + 0.1
     flat = _match(key, records, lists, MatchSettings(prior_rounds=0))
     assert flat[(in_newsletter, "99")].score == pytest.approx(flat[(on_facebook, "99")].score, abs=0.02)
+
+
+def test_near_spellings_count_only_neighbours_as_rare_as_the_word_seen(key):
+    encoder = Encoder(key.subkeys())
+
+    def words(*texts):
+        return {"variants": np.array([encoder.variants(w) for w in texts], dtype=np.uint32)}
+
+    seen = words("mary", "mary", "marc", "jenjins", "jenkins", "jeknins", "karina", "david", "david", "daivs")
+    near = NearSpellings.measure(seen, words("mark", "jenkins", "marina", "davis"))
+
+    def chance(roster_row: int, conn_row: int) -> float:
+        return float(near.as_rare(np.array([roster_row]), np.array([conn_row]))[0])
+
+    assert chance(0, 0) == 3        # mark ~ mary: both Marys and the Marc
+    assert chance(0, 2) == 1        # mark ~ marc: only words as rare as 'marc'
+    assert chance(1, 3) == 2        # jenkins ~ jenjins, jeknins (a swap shares a deletion); not jenkins itself
+    assert chance(2, 6) == 0        # a new first letter is not one edit here (Karina, Marina)
+    assert chance(3, 9) == 1        # davis ~ daivs: the Davids are commoner than the word seen
+    assert chance(3, 7) == 3        # ... but count when the word seen is 'david'
+
+
+def test_a_common_name_one_edit_away_is_weaker_than_a_misspelling(key):
+    """'Mary Pollington' is one edit from client Mark Pollington, and so is 'Makr Pollington'; in a
+    list with many Marys the first is more likely a Mary than a typo, the second is no name at all."""
+    rng = np.random.default_rng(3)
+
+    def word(n: int) -> str:
+        return "".join(rng.choice(list("bcdfghjklmnpqrstvwxz"), n)) + "a"
+
+    records = _roster([_client("1", "Mark", "Pollington")])
+    strangers = [conn(display_name=f"{word(6)} {word(8)}", platform="x") for _ in range(2000)]
+    marys = [conn(display_name=f"Mary {word(7)}", platform="x") for _ in range(200)]
+    found = _match(key, records, [conn(display_name="Mary Pollington"), conn(display_name="Makr Pollington",
+                                                                             platform="linkedin")]
+                   + strangers + marys, MatchSettings(possible=0.01))
+    assert _levels(found[(0, "1")])["given name"] == _levels(found[(1, "1")])["given name"] == "similar-spelling"
+    weight = {i: {e.what: e.weight for e in found[(i, "1")].evidence}["given name"] for i in (0, 1)}
+    assert weight[0] + 2 < weight[1]
+    assert found[(0, "1")].score < found[(1, "1")].score
