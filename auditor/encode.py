@@ -49,7 +49,7 @@ class Kind(IntEnum):
                       # and a word with the first letters of the other: "ana smi*" for typos)
     INITIAL_PAIR = 12 # an initial and a surname together (blocking: "a. smith")
     PREFIX = 13       # first letters of a word; only ever combined into PAIR tokens
-    NEAR_PAIR = 14    # a word with the first two letters of the other (blocks only where that is selective)
+    NEAR_PAIR = 14    # a word with the first or last two letters of the other (blocks only where selective)
 
 
 class Role(IntEnum):
@@ -347,6 +347,9 @@ class Encoder:
     def _prefix(self, word: str, letters: int = PREFIX_LETTERS) -> int:
         return self.token(Kind.PREFIX, word[:letters])
 
+    def _suffix(self, word: str, letters: int = NEAR_PREFIX_LETTERS) -> int:
+        return self.token(Kind.PREFIX, "*" + word[-letters:])     # '*': never part of a name word
+
     def _initial_pair(self, initial: str, word: str) -> int:
         return combine(Kind.INITIAL_PAIR, self.token(Kind.INITIAL, initial), self.token(Kind.WORD, word))
 
@@ -395,8 +398,12 @@ class Encoder:
             a_word, b_word = a_exact[0][0], b_exact[0][0]
             found += [combine(Kind.PAIR, a_word, self._prefix(second)),
                       combine(Kind.PAIR, self._prefix(first), b_word)]
+            # ... and where they are selective, a word with the other's first two letters, or
+            # with its last two (a typo in the first letters: 'jsack', 'jnenifer').
             near = [combine(Kind.NEAR_PAIR, a_word, self._prefix(second, NEAR_PREFIX_LETTERS)),
-                    combine(Kind.NEAR_PAIR, self._prefix(first, NEAR_PREFIX_LETTERS), b_word)]
+                    combine(Kind.NEAR_PAIR, self._prefix(first, NEAR_PREFIX_LETTERS), b_word),
+                    combine(Kind.NEAR_PAIR, a_word, self._suffix(second)),
+                    combine(Kind.NEAR_PAIR, self._suffix(first), b_word)]
             tokens = self._pairs[key] = (tuple(dict.fromkeys(found)), tuple(dict.fromkeys(near)))
         for token in tokens[1]:
             out.add_token(token, int(Kind.NEAR_PAIR), int(role), part, int(source))

@@ -307,17 +307,22 @@ def test_near_spellings_count_only_neighbours_as_rare_as_the_word_seen(key):
     assert chance(3, 7) == 3        # ... but count when the word seen is 'david'
 
 
-def test_a_common_name_one_edit_away_is_weaker_than_a_misspelling(key):
-    """'Mary Pollington' is one edit from client Mark Pollington, and so is 'Makr Pollington'; in a
-    list with many Marys the first is more likely a Mary than a typo, the second is no name at all."""
-    rng = np.random.default_rng(3)
+def _strangers(count: int, seed: int = 3) -> list[Connection]:
+    """Made-up names of no client: an audit large enough for chance rates to be measured."""
+    rng = np.random.default_rng(seed)
 
     def word(n: int) -> str:
         return "".join(rng.choice(list("bcdfghjklmnpqrstvwxz"), n)) + "a"
 
+    return [conn(display_name=f"{word(6)} {word(8)}", platform="x") for _ in range(count)]
+
+
+def test_a_common_name_one_edit_away_is_weaker_than_a_misspelling(key):
+    """'Mary Pollington' is one edit from client Mark Pollington, and so is 'Makr Pollington'; in a
+    list with many Marys the first is more likely a Mary than a typo, the second is no name at all."""
     records = _roster([_client("1", "Mark", "Pollington")])
-    strangers = [conn(display_name=f"{word(6)} {word(8)}", platform="x") for _ in range(2000)]
-    marys = [conn(display_name=f"Mary {word(7)}", platform="x") for _ in range(200)]
+    strangers = _strangers(2000)
+    marys = [conn(display_name=f"Mary {s.display_name.split()[1]}", platform="x") for s in _strangers(200, seed=4)]
     found = _match(key, records, [conn(display_name="Mary Pollington"), conn(display_name="Makr Pollington",
                                                                              platform="linkedin")]
                    + strangers + marys, MatchSettings(possible=0.01))
@@ -325,3 +330,17 @@ def test_a_common_name_one_edit_away_is_weaker_than_a_misspelling(key):
     weight = {i: {e.what: e.weight for e in found[(i, "1")].evidence}["given name"] for i in (0, 1)}
     assert weight[0] + 2 < weight[1]
     assert found[(0, "1")].score < found[(1, "1")].score
+
+
+def test_typo_in_the_first_two_letters_is_still_a_candidate(key):
+    """With surnames too common to block alone, a typo in the first letters leaves no shared
+    pair with the client's first letters, but one with the last two."""
+    records = _roster([_client("1", "Jennifer", "Higginbottom"), _client("2", "Jacqueline", "Waltersdorf")])
+    relatives = [conn(display_name=f"{g} {s}", platform="x") for g, _ in FILLER
+                 for s in ("Higginbottom", "Waltersdorf")]
+    found = _match(key, records, [conn(display_name="Jnenifer Higginbottom"),
+                                  conn(display_name="Jsacqueline Waltersdorf", platform="linkedin")]
+                   + relatives + _strangers(2000))
+    for i, client in ((0, "1"), (1, "2")):
+        assert found[(i, client)].tier in ("likely", "possible")
+        assert _levels(found[(i, client)])["given name"] == "similar-spelling"
