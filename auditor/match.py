@@ -42,6 +42,11 @@ class MatchSettings:
     # and scores of 0.3-0.8 come closer to the share that is true; its use is lists that differ.
     prior_rounds: int = 3
     prior_pseudo: float = 2000.0        # connections' worth of weight the starting value keeps
+    # In the same rounds, m of the name levels (exact, sounds-alike, close spelling) is
+    # re-estimated from the audit's own scores (EM, as Splink does), held towards the defaults by
+    # `m_pseudo` matches' worth of weight; False keeps the defaults.
+    estimate_m: bool = True
+    m_pseudo: float = 200.0
     list_pseudo: float = 500.0          # ... and the audit's share keeps against one list's own
     pseudo_count: float = 1000.0        # how much the u0 priors weigh against observed counts
     likely: float = 0.80
@@ -174,6 +179,71 @@ class _Groups:
         return share / (np.add.reduceat(share, self.starts)[self.group] + np.exp2(-anchor)), top
 
 
+# Name levels whose m the audit re-estimates: (column prefix, kind) -> default m. Not the nickname
+# level: its pairs score below the share of them that is true (bench/ practice: 0.39 against 0.55
+# in the 0.3-0.5 bucket), so EM drives its m down round after round (0.10 -> 0.05, where the true
+# share is 0.095); EM can only be trusted where the scores it feeds on are.
+_M_LEVELS: dict[tuple[str, int], float] = {
+    ("given", int(Kind.WORD)): _EVIDENCE[(Kind.WORD, Role.GIVEN)][0],
+    ("given", int(Kind.PHONETIC)): _EVIDENCE[(Kind.PHONETIC, Role.GIVEN)][0],
+    ("given", -1): _TYPO_M[0],
+    ("sur", int(Kind.WORD)): _EVIDENCE[(Kind.WORD, Role.SURNAME)][0],
+    ("sur", int(Kind.PHONETIC)): _EVIDENCE[(Kind.PHONETIC, Role.SURNAME)][0],
+    ("sur", -1): _TYPO_M[0],
+}
+
+
+@dataclass(slots=True)
+class _NameLevels:
+    """Which pairs sit at which name level, and the m each level has now (EM on the audit).
+
+    m = P(level | same person). Hand-set values were guesses; the audit's own pairs,
+    weighted by how likely each is the client, measure them: a sounds-alike code that
+    is no close spelling turns out to be far rarer among true pairs than guessed.
+    Only name words shown as a name count (a word inside a username has its own m).
+    """
+
+    rows: dict[tuple[str, int], np.ndarray]   # rows of the table at each level
+    names_only: np.ndarray                    # rows without an identifier or a username pattern
+    m: dict[tuple[str, int], float] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> "_NameLevels":
+        rows = {}
+        for (prefix, kind) in _M_LEVELS:
+            shown = (table[f"{prefix}_src"] == Source.NAME).to_numpy()
+            rows[(prefix, kind)] = np.flatnonzero(shown & (table[f"{prefix}_kind"] == kind).to_numpy())
+        names_only = table["id_w"].isna().to_numpy() & ~table["use_pattern"].to_numpy()
+        return cls(rows, names_only, dict(_M_LEVELS))
+
+    def update_m(self, table: pd.DataFrame, score: np.ndarray, pseudo: float) -> None:
+        """One M-step: each level's m from the scores, held towards its default by `pseudo`
+        matches; the pairs' weights and logits move by the change."""
+        weight = np.where(self.names_only, score, 0.0)
+        total = weight.sum()
+        name_before = table["name_w"].to_numpy(dtype=float)
+        for level, rows in self.rows.items():
+            prefix, _ = level
+            default = _M_LEVELS[level]
+            m = max((weight[rows].sum() + pseudo * default) / max(total + pseudo, 1e-12), 1e-6)
+            column = table[f"{prefix}_w"].to_numpy(copy=True)
+            column[rows] += np.log2(m / self.m[level])
+            table[f"{prefix}_w"] = column
+            self.m[level] = m
+        names = _name_sum(table)
+        pattern = table["pat_w"].fillna(-np.inf).to_numpy()
+        name_w = np.maximum(names, pattern)
+        table["name_w"] = name_w
+        table["use_pattern"] = pattern > names
+        table["logit"] = table["logit"].to_numpy(dtype=float) + (name_w - name_before)
+
+
+def _name_sum(table: pd.DataFrame) -> np.ndarray:
+    """Weight of the name evidence of each pair (without a username pattern)."""
+    return (table["given_w"].fillna(0).to_numpy() + table["sur_w"].fillna(0).to_numpy() + table["together"].to_numpy()
+            + table["given_disagree"].to_numpy() + table["sur_disagree"].to_numpy() + table["extra"].to_numpy())
+
+
 def _set_better(table: pd.DataFrame, conn: np.ndarray, client: np.ndarray, prefix: str,
                 columns: dict[str, np.ndarray | int]) -> None:
     """Where the new `{prefix}_w` beats a pair's current one, write `columns` into that pair's row.
@@ -250,15 +320,18 @@ class Matcher:
         share = np.full(lists, s.prior_client_share)
         conn = table["conn"].to_numpy()
         row_list = listing[conn]
+        levels = _NameLevels.of(table) if s.estimate_m else None
         for _ in range(s.prior_rounds):
             logit = table["logit"].to_numpy(dtype=float)
             score, _ = groups.against_none(logit)
+            if levels is not None:
+                levels.update_m(table, score, s.m_pseudo)
             some_client = np.add.reduceat(score, groups.starts)       # 1 - P(none), per connection
             expected = np.bincount(listing[conn[groups.starts]], weights=some_client, minlength=lists)
             overall = (expected.sum() + s.prior_pseudo * s.prior_client_share) / (conns.size + s.prior_pseudo)
             new = np.clip((expected + s.list_pseudo * overall) / (counts + s.list_pseudo), 1e-4, 0.5)
             shift = np.log2(new / (1 - new)) - np.log2(share / (1 - share))
-            table["logit"] = logit + shift[row_list]
+            table["logit"] = table["logit"].to_numpy(dtype=float) + shift[row_list]
             share = new
         return share
 
@@ -468,8 +541,7 @@ class Matcher:
             [s.disagree_surname, s.disagree_username], 0.0)
         table["together"] = together.correction(table, self.settings, population, conns.platform, roster.size)
         table["extra"] = self._unexplained(table, words)
-        names = (table["given_w"].fillna(0) + table["sur_w"].fillna(0) + table["together"]
-                 + table["given_disagree"] + table["sur_disagree"] + table["extra"])
+        names = _name_sum(table)
         table["name_w"] = np.maximum(names, table["pat_w"].fillna(-np.inf))
         table["use_pattern"] = table["pat_w"].fillna(-np.inf) > names
         prior = np.log2(s.prior_client_share / (1 - s.prior_client_share)) - np.log2(roster.size)

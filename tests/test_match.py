@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from auditor.clients import ClientRecord
@@ -344,3 +345,36 @@ def test_typo_in_the_first_two_letters_is_still_a_candidate(key):
     for i, client in ((0, "1"), (1, "2")):
         assert found[(i, client)].tier in ("likely", "possible")
         assert _levels(found[(i, client)])["given name"] == "similar-spelling"
+
+
+def test_m_of_a_name_level_is_estimated_from_the_audits_scores():
+    """EM M-step: a level's m becomes the score-weighted share of pairs at that level (held
+    towards its default), and the pairs at that level move by the change of log2 m."""
+    from auditor.encode import Kind, Source
+    from auditor.match import _M_LEVELS, _NameLevels
+
+    n = 1000
+    kind = np.full(n, float(Kind.WORD))
+    kind[:100] = float(Kind.PHONETIC)            # 100 sounds-alike given names, 900 exact
+    table = pd.DataFrame({
+        "given_w": np.full(n, 5.0), "given_kind": kind, "given_src": np.full(n, float(Source.NAME)),
+        "sur_w": np.full(n, 8.0), "sur_kind": np.full(n, float(Kind.WORD)), "sur_src": np.full(n, float(Source.NAME)),
+        "together": 0.0, "given_disagree": 0.0, "sur_disagree": 0.0, "extra": 0.0, "pat_w": np.nan,
+        "id_w": np.nan, "use_pattern": False})
+    table["name_w"] = 13.0
+    table["logit"] = -5.0 + 13.0
+    score = np.where(np.arange(n) < 100, 0.01, 0.9)  # the sounds-alike pairs are seldom the client
+    levels = _NameLevels.of(table)
+    levels.update_m(table, score, pseudo=0.0)
+    phonetic = ("given", int(Kind.PHONETIC))
+    expected = 100 * 0.01 / (100 * 0.01 + 900 * 0.9)
+    assert levels.m[phonetic] == pytest.approx(expected)
+    shift = np.log2(expected / _M_LEVELS[phonetic])
+    assert table["given_w"].iloc[0] == pytest.approx(5.0 + shift)
+    surname = ("sur", int(Kind.WORD))              # every pair agrees on it: m = 1
+    assert levels.m[surname] == pytest.approx(1.0)
+    assert table["logit"].iloc[0] == pytest.approx(8.0 + shift + np.log2(1.0 / _M_LEVELS[surname]))
+    assert levels.m[("given", int(Kind.WORD))] == pytest.approx(900 * 0.9 / (100 * 0.01 + 900 * 0.9))
+    held = _NameLevels.of(table)
+    held.update_m(table, score, pseudo=1e9)        # a huge pseudo-count keeps the defaults
+    assert held.m[phonetic] == pytest.approx(_M_LEVELS[phonetic], rel=1e-3)
