@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from connectors.interface import Connection
 
 from .connection_features import connection_identity
-from .match import Evidence
+from .explain import Evidence
 from .normalize import clean_name
 from .roster import pseudonym
 

@@ -25,9 +25,13 @@ import pandas as pd
 
 from .connection_features import EncodedConnections
 from .encode import INITIAL_PART, Kind, Pattern, Role, Source
+from .estimate import estimate_share
+from .explain import Evidence, explain
 from .namesakes import NamePairs
+from .pair_table import Groups, first_of_runs, name_sum, pair_keys, set_better
 from .roster import EncodedRoster
-from .spelling import bloom_dice, chance_rates, NearSpellings, shares_variant, word_length
+from .spelling import NearSpellings, bloom_dice, chance_rates, shares_variant, word_length
+from .weights import EVIDENCE, PATTERNS, TYPO_M
 
 TIERS = ("confirmed", "likely", "possible")
 
@@ -78,48 +82,11 @@ class MatchSettings:
     together_word_pseudo: float = 0.25  # ... and against one name's own excess (its clients are few)
 
 
-# (kind, role) -> (m, u0, level word); role None = any role.
-_EVIDENCE: dict[tuple[int, int], tuple[float, float, str]] = {
-    (Kind.EMAIL, Role.UNKNOWN): (0.95, 1e-7, "e-mail"),
-    (Kind.PHONE, Role.UNKNOWN): (0.95, 1e-7, "phone"),
-    (Kind.HANDLE, Role.UNKNOWN): (0.95, 1e-7, "handle"),
-    (Kind.HANDLE_ANY, Role.UNKNOWN): (0.5, 1e-5, "handle-other-platform"),
-    (Kind.WORD, Role.GIVEN): (0.80, 0.003, "exact"),
-    (Kind.WORD, Role.SURNAME): (0.85, 0.0005, "exact"),
-    (Kind.NICK, Role.GIVEN): (0.10, 0.005, "nickname"),
-    (Kind.PHONETIC, Role.GIVEN): (0.04, 0.003, "sounds-alike"),
-    (Kind.PHONETIC, Role.SURNAME): (0.05, 0.001, "sounds-alike"),
-    (Kind.INITIAL, Role.GIVEN): (0.95, 0.07, "initial"),   # given that the connection shows an initial
-    (Kind.SUBSTRING, Role.GIVEN): (0.30, 0.006, "in-username"),
-    (Kind.SUBSTRING, Role.SURNAME): (0.35, 0.002, "in-username"),
-}
-_PATTERNS: dict[int, tuple[float, float, str]] = {
-    Pattern.GIVEN_SURNAME: (0.40, 1e-6, "username is given name + surname"),
-    Pattern.SURNAME_GIVEN: (0.20, 1e-6, "username is surname + given name"),
-    Pattern.INITIAL_SURNAME: (0.30, 2e-5, "username is first initial + surname"),
-    Pattern.SURNAME_INITIAL: (0.10, 2e-5, "username is surname + first initial"),
-    Pattern.NICK_SURNAME: (0.10, 1e-6, "username is a nickname of the given name + surname"),
-    Pattern.SURNAME_NICK: (0.05, 1e-6, "username is surname + a nickname of the given name"),
-}
-# m of a close and of a looser spelling; chance agreement is measured on random word pairs (and is
-# never less than a share of the word's own frequency: common names have common near-spellings).
-_TYPO_M = (0.04, 0.02)
 _BLOCKING_KINDS = [int(k) for k in (Kind.EMAIL, Kind.PHONE, Kind.HANDLE, Kind.HANDLE_ANY, Kind.PATTERN,
                                     Kind.PAIR, Kind.INITIAL_PAIR)]
 _SINGLE_BLOCKING_KINDS = [int(Kind.WORD)]
 _BLOCKING_ONLY_KINDS = [int(k) for k in (Kind.PAIR, Kind.INITIAL_PAIR, Kind.NEAR_PAIR, Kind.PREFIX)]
 _CONFIRMING = (int(Kind.EMAIL), int(Kind.PHONE), int(Kind.HANDLE))
-_ROLE_NAME = {int(Role.GIVEN): "given name", int(Role.SURNAME): "surname"}
-_SOURCE_NAME = {int(Source.NAME): "", int(Source.USERNAME): " (in the username)",
-                int(Source.EMAIL_LOCAL): " (in the e-mail address)", int(Source.IDENTIFIER): ""}
-
-
-@dataclass(slots=True)
-class Evidence:
-    what: str
-    level: str
-    weight: float
-    text: str
 
 
 @dataclass(slots=True)
@@ -144,120 +111,6 @@ def _compact(ev: pd.DataFrame) -> pd.DataFrame:
 def _frame(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
     """The token arrays as a table, without copying them (at scale each copy is gigabytes)."""
     return pd.DataFrame({k: v for k, v in arrays.items() if k not in ("bits", "variants")}, copy=False)
-
-
-def _pair_keys(conn: np.ndarray, client: np.ndarray) -> np.ndarray:
-    """(connection, client) as one sortable int64: tables of pairs are aligned by it, not joined."""
-    return (np.asarray(conn).astype(np.int64) << 24) | np.asarray(client).astype(np.int64)
-
-
-def _first_of_runs(keys: np.ndarray) -> np.ndarray:
-    """On a sorted array: True at the first row of each run of equal values."""
-    first = np.ones(len(keys), dtype=bool)
-    first[1:] = keys[1:] != keys[:-1]
-    return first
-
-
-@dataclass(frozen=True, slots=True)
-class _Groups:
-    """The rows of a table sorted by connection, as groups: one per connection."""
-
-    starts: np.ndarray       # first row of each connection
-    group: np.ndarray        # each row's group number
-
-    @classmethod
-    def of(cls, conn: np.ndarray) -> "_Groups":
-        first = _first_of_runs(conn)
-        return cls(np.flatnonzero(first), np.cumsum(first) - 1)
-
-    def against_none(self, logit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per row: the probability of this client against the connection's other candidates and
-        'none of them' (logit 0, a stable log-sum-exp), and the best logit of its connection."""
-        top = np.maximum.reduceat(logit, self.starts)[self.group]
-        anchor = np.maximum(top, 0.0)
-        share = np.exp2(logit - anchor)
-        return share / (np.add.reduceat(share, self.starts)[self.group] + np.exp2(-anchor)), top
-
-
-# Name levels whose m the audit re-estimates: (column prefix, kind) -> default m. Not the nickname
-# level: its pairs score below the share of them that is true (bench/ practice: 0.39 against 0.55
-# in the 0.3-0.5 bucket), so EM drives its m down round after round (0.10 -> 0.05, where the true
-# share is 0.095); EM can only be trusted where the scores it feeds on are.
-_M_LEVELS: dict[tuple[str, int], float] = {
-    ("given", int(Kind.WORD)): _EVIDENCE[(Kind.WORD, Role.GIVEN)][0],
-    ("given", int(Kind.PHONETIC)): _EVIDENCE[(Kind.PHONETIC, Role.GIVEN)][0],
-    ("given", -1): _TYPO_M[0],
-    ("sur", int(Kind.WORD)): _EVIDENCE[(Kind.WORD, Role.SURNAME)][0],
-    ("sur", int(Kind.PHONETIC)): _EVIDENCE[(Kind.PHONETIC, Role.SURNAME)][0],
-    ("sur", -1): _TYPO_M[0],
-}
-
-
-@dataclass(slots=True)
-class _NameLevels:
-    """Which pairs sit at which name level, and the m each level has now (EM on the audit).
-
-    m = P(level | same person). Hand-set values were guesses; the audit's own pairs,
-    weighted by how likely each is the client, measure them: a sounds-alike code that
-    is no close spelling turns out to be far rarer among true pairs than guessed.
-    Only name words shown as a name count (a word inside a username has its own m).
-    """
-
-    rows: dict[tuple[str, int], np.ndarray]   # rows of the table at each level
-    names_only: np.ndarray                    # rows without an identifier or a username pattern
-    m: dict[tuple[str, int], float] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, table: pd.DataFrame) -> "_NameLevels":
-        rows = {}
-        for (prefix, kind) in _M_LEVELS:
-            shown = (table[f"{prefix}_src"] == Source.NAME).to_numpy()
-            rows[(prefix, kind)] = np.flatnonzero(shown & (table[f"{prefix}_kind"] == kind).to_numpy())
-        names_only = table["id_w"].isna().to_numpy() & ~table["use_pattern"].to_numpy()
-        return cls(rows, names_only, dict(_M_LEVELS))
-
-    def update_m(self, table: pd.DataFrame, score: np.ndarray, pseudo: float) -> None:
-        """One M-step: each level's m from the scores, held towards its default by `pseudo`
-        matches; the pairs' weights and logits move by the change."""
-        weight = np.where(self.names_only, score, 0.0)
-        total = weight.sum()
-        name_before = table["name_w"].to_numpy(dtype=float)
-        for level, rows in self.rows.items():
-            prefix, _ = level
-            default = _M_LEVELS[level]
-            m = max((weight[rows].sum() + pseudo * default) / max(total + pseudo, 1e-12), 1e-6)
-            column = table[f"{prefix}_w"].to_numpy(copy=True)
-            column[rows] += np.log2(m / self.m[level])
-            table[f"{prefix}_w"] = column
-            self.m[level] = m
-        names = _name_sum(table)
-        pattern = table["pat_w"].fillna(-np.inf).to_numpy()
-        name_w = np.maximum(names, pattern)
-        table["name_w"] = name_w
-        table["use_pattern"] = pattern > names
-        table["logit"] = table["logit"].to_numpy(dtype=float) + (name_w - name_before)
-
-
-def _name_sum(table: pd.DataFrame) -> np.ndarray:
-    """Weight of the name evidence of each pair (without a username pattern)."""
-    return (table["given_w"].fillna(0).to_numpy() + table["sur_w"].fillna(0).to_numpy() + table["together"].to_numpy()
-            + table["given_disagree"].to_numpy() + table["sur_disagree"].to_numpy() + table["extra"].to_numpy())
-
-
-def _set_better(table: pd.DataFrame, conn: np.ndarray, client: np.ndarray, prefix: str,
-                columns: dict[str, np.ndarray | int]) -> None:
-    """Where the new `{prefix}_w` beats a pair's current one, write `columns` into that pair's row.
-
-    The table is sorted by pair key and every (conn, client) given is one of its pairs.
-    """
-    at = np.searchsorted(_pair_keys(table["conn"].to_numpy(), table["client"].to_numpy()), _pair_keys(conn, client))
-    weight = np.asarray(columns[f"{prefix}_w"])
-    better = ~(table[f"{prefix}_w"].to_numpy()[at] >= weight)
-    rows = at[better]
-    for name, value in columns.items():
-        column = table[name].to_numpy(copy=True)
-        column[rows] = value[better] if isinstance(value, np.ndarray) else value
-        table[name] = column
 
 
 class Matcher:
@@ -298,42 +151,9 @@ class Matcher:
         table = self._pair_table(pairs, ev)
         del ev, pairs           # per-token rows: the largest table at scale, not needed from here on
         table = self._combine(table, roster, conns, rarity, together, population)
-        groups = _Groups.of(table["conn"].to_numpy())
-        self._estimate_share(table, groups, conns)
+        groups = Groups.of(table["conn"].to_numpy())
+        estimate_share(table, groups, conns.listing, conns.size, self.settings)
         return self._decide(table, groups, conns)
-
-    def _estimate_share(self, table: pd.DataFrame, groups: _Groups, conns: EncodedConnections) -> np.ndarray:
-        """The share of connections who are clients, estimated from this audit (EM on the prior),
-        per list: a newsletter list may be a fifth clients where a LinkedIn network is a few in
-        a hundred.
-
-        Start from `prior_client_share`; each round, the expected number of connections that
-        are some client (1 - P(none) per connection, summed) gives the next share of the whole
-        audit, held towards the start by `prior_pseudo` connections, and each list's share is
-        held towards that by `list_pseudo` connections. The logits move by the change in prior
-        odds. Returns the shares used, per list.
-        """
-        s = self.settings
-        listing = conns.listing if conns.listing is not None else np.zeros(conns.size, dtype=np.int32)
-        lists = int(listing.max()) + 1 if len(listing) else 1
-        counts = np.bincount(listing, minlength=lists).astype(float)
-        share = np.full(lists, s.prior_client_share)
-        conn = table["conn"].to_numpy()
-        row_list = listing[conn]
-        levels = _NameLevels.of(table) if s.estimate_m else None
-        for _ in range(s.prior_rounds):
-            logit = table["logit"].to_numpy(dtype=float)
-            score, _ = groups.against_none(logit)
-            if levels is not None:
-                levels.update_m(table, score, s.m_pseudo)
-            some_client = np.add.reduceat(score, groups.starts)       # 1 - P(none), per connection
-            expected = np.bincount(listing[conn[groups.starts]], weights=some_client, minlength=lists)
-            overall = (expected.sum() + s.prior_pseudo * s.prior_client_share) / (conns.size + s.prior_pseudo)
-            new = np.clip((expected + s.list_pseudo * overall) / (counts + s.list_pseudo), 1e-4, 0.5)
-            shift = np.log2(new / (1 - new)) - np.log2(share / (1 - share))
-            table["logit"] = table["logit"].to_numpy(dtype=float) + shift[row_list]
-            share = new
-        return share
 
     # -- 1. candidates -----------------------------------------------------
     def _candidates(self, r_tok: pd.DataFrame, c_tok: pd.DataFrame, df_r: pd.Series,
@@ -396,8 +216,8 @@ class Matcher:
                       & r_tok["r_role"].isin([int(Role.GIVEN), int(Role.SURNAME)])]
         first = first.drop_duplicates(["client", "r_role"])
         count = (first["token"].map(df_r).to_numpy() + first["token"].map(df_c).fillna(0).to_numpy() - 1)
-        u0 = np.where(first["r_role"].to_numpy() == Role.GIVEN, _EVIDENCE[(Kind.WORD, Role.GIVEN)][1],
-                      _EVIDENCE[(Kind.WORD, Role.SURNAME)][1])
+        u0 = np.where(first["r_role"].to_numpy() == Role.GIVEN, EVIDENCE[(Kind.WORD, Role.GIVEN)][1],
+                      EVIDENCE[(Kind.WORD, Role.SURNAME)][1])
         first = first.assign(u=self._u(np.maximum(count, 0), u0, population))
         table = first.pivot(index="client", columns="r_role", values="u")
         return pd.DataFrame({"u_given": table.get(int(Role.GIVEN)), "u_surname": table.get(int(Role.SURNAME))})
@@ -410,10 +230,10 @@ class Matcher:
         kind = ev["kind"].to_numpy()
         role = ev["r_role"].to_numpy()
         part = ev["r_part"].to_numpy()
-        for (k, r), (mm, uu, _) in _EVIDENCE.items():
+        for (k, r), (mm, uu, _) in EVIDENCE.items():
             sel = (kind == k) & ((role == r) | (r == Role.UNKNOWN))
             m[sel], u0[sel] = mm, uu
-        for p, (mm, uu, _) in _PATTERNS.items():
+        for p, (mm, uu, _) in PATTERNS.items():
             sel = (kind == Kind.PATTERN) & (part == p)
             m[sel], u0[sel] = mm, uu
         from_username = ev["c_source"].to_numpy() != Source.NAME
@@ -453,12 +273,12 @@ class Matcher:
         pattern = ev["kind"].to_numpy() == Kind.PATTERN
         if pattern.any():
             clients = ev.loc[pattern, "client"].to_numpy()
-            u_given = rarity["u_given"].reindex(clients).fillna(_EVIDENCE[(Kind.WORD, Role.GIVEN)][1]).to_numpy()
-            u_sur = rarity["u_surname"].reindex(clients).fillna(_EVIDENCE[(Kind.WORD, Role.SURNAME)][1]).to_numpy()
+            u_given = rarity["u_given"].reindex(clients).fillna(EVIDENCE[(Kind.WORD, Role.GIVEN)][1]).to_numpy()
+            u_sur = rarity["u_surname"].reindex(clients).fillna(EVIDENCE[(Kind.WORD, Role.SURNAME)][1]).to_numpy()
             kinds = ev.loc[pattern, "r_part"].to_numpy()
             first = np.select([np.isin(kinds, [Pattern.INITIAL_SURNAME, Pattern.SURNAME_INITIAL]),
                                np.isin(kinds, [Pattern.NICK_SURNAME, Pattern.SURNAME_NICK])],
-                              [_EVIDENCE[(Kind.INITIAL, Role.GIVEN)][1], 2 * u_given], u_given)
+                              [EVIDENCE[(Kind.INITIAL, Role.GIVEN)][1], 2 * u_given], u_given)
             # Given names and surnames go together (rho); a first letter hardly does.
             initial = np.isin(kinds, [Pattern.INITIAL_SURNAME, Pattern.SURNAME_INITIAL])
             rho = together.rho_for(clients)
@@ -475,8 +295,8 @@ class Matcher:
         # Sorted by (connection, client): per-pair columns are placed by position, not merged
         # (each merge copies the whole table, millions of rows at scale).
         table = pairs.sort_values(["conn", "client"], ignore_index=True)
-        table_keys = _pair_keys(table["conn"].to_numpy(), table["client"].to_numpy())
-        ev_keys = _pair_keys(ev["conn"].to_numpy(), ev["client"].to_numpy())
+        table_keys = pair_keys(table["conn"].to_numpy(), table["client"].to_numpy())
+        ev_keys = pair_keys(ev["conn"].to_numpy(), ev["client"].to_numpy())
         weight = ev["weight"].to_numpy()
 
         def best(mask: np.ndarray, prefix: str) -> None:
@@ -485,7 +305,7 @@ class Matcher:
             order = np.lexsort((-weight[rows], ev_keys[rows]))
             rows = rows[order]
             keys = ev_keys[rows]
-            first = _first_of_runs(keys)
+            first = first_of_runs(keys)
             rows, at = rows[first], np.searchsorted(table_keys, keys[first])
             for column, name, kind in (("weight", "w", np.float64), ("kind", "kind", np.float32),
                                        ("c_part", "cpart", np.float32), ("c_source", "src", np.float32),
@@ -541,7 +361,7 @@ class Matcher:
             [s.disagree_surname, s.disagree_username], 0.0)
         table["together"] = together.correction(table, self.settings, population, conns.platform, roster.size)
         table["extra"] = self._unexplained(table, words)
-        names = _name_sum(table)
+        names = name_sum(table)
         table["name_w"] = np.maximum(names, table["pat_w"].fillna(-np.inf))
         table["use_pattern"] = table["pat_w"].fillna(-np.inf) > names
         prior = np.log2(s.prior_client_share / (1 - s.prior_client_share)) - np.log2(roster.size)
@@ -569,12 +389,12 @@ class Matcher:
         # millions of evidence rows at a million connections, where the groupby's index was the peak.
         words = Matcher._part_key(ev, sel)
         words.sort()                                              # in place: tens of millions of rows
-        words = words[_first_of_runs(words)]                      # distinct (connection, client, word)
+        words = words[first_of_runs(words)]                      # distinct (connection, client, word)
         words >>= 12                                              # -> pair keys, still sorted
-        starts = np.flatnonzero(_first_of_runs(words))
+        starts = np.flatnonzero(first_of_runs(words))
         pairs, counts = words[starts], np.diff(np.append(starts, len(words)))
         del words, starts
-        wanted = _pair_keys(table["conn"].to_numpy(), table["client"].to_numpy())
+        wanted = pair_keys(table["conn"].to_numpy(), table["client"].to_numpy())
         at = np.minimum(np.searchsorted(pairs, wanted), max(len(pairs) - 1, 0))
         found = (pairs[at] == wanted) if len(pairs) else np.zeros(len(wanted), dtype=bool)
         return np.where(found, counts[at] if len(pairs) else 0, 0)
@@ -631,7 +451,7 @@ class Matcher:
                 near = NearSpellings.measure(c_f, r_f) if "variants" in r_f else None
             chance = chances[int(role)]
             close = hits["dice"].to_numpy() >= s.typo_dice
-            m = np.where(close, _TYPO_M[0], _TYPO_M[1])
+            m = np.where(close, TYPO_M[0], TYPO_M[1])
             r_rows = hits["r_row"].to_numpy()
             if "variants" in r_f:
                 length = word_length(r_f["variants"][r_rows])
@@ -648,7 +468,7 @@ class Matcher:
             u_word = rarity[column].reindex(hits["client"].to_numpy()).fillna(0).to_numpy()
             u = np.clip(np.maximum(u_level, s.typo_word_share * u_word), 1e-9, 0.99)
             weight = np.log2(m / u)
-            _set_better(table, hits["conn"].to_numpy(), hits["client"].to_numpy(), prefix, {
+            set_better(table, hits["conn"].to_numpy(), hits["client"].to_numpy(), prefix, {
                 f"{prefix}_w": weight, f"{prefix}_kind": -1, f"{prefix}_src": int(Source.NAME),
                 f"{prefix}_cpart": hits["c_part"].to_numpy(), f"{prefix}_u": u.astype(np.float32)})
         return table
@@ -691,7 +511,7 @@ class Matcher:
         return out
 
     # -- 4. per connection ------------------------------------------------
-    def _decide(self, table: pd.DataFrame, groups: _Groups, conns: EncodedConnections | None = None) -> list[Match]:
+    def _decide(self, table: pd.DataFrame, groups: Groups, conns: EncodedConnections | None = None) -> list[Match]:
         """Per connection: the probability of each candidate client against 'none of them'.
 
         Works on plain arrays over the table's groups of rows (it is sorted by connection):
@@ -733,44 +553,3 @@ class Matcher:
 _TIER_CODES = ("", "possible", "likely", "confirmed")
 
 
-def _part_text(prefix: str, kind: float, src: float) -> tuple[str, str]:
-    role = "given name" if prefix == "given" else "surname"
-    where = _SOURCE_NAME.get(int(src), "") if not pd.isna(src) else ""
-    if kind == -1:
-        return "similar-spelling", f"{role} spelled similarly (typo?){where}"
-    level = {int(Kind.WORD): "exact", int(Kind.NICK): "nickname", int(Kind.PHONETIC): "sounds-alike",
-             int(Kind.INITIAL): "initial", int(Kind.SUBSTRING): "in-username"}.get(int(kind), "other")
-    text = {"exact": f"{role} matches{where}",
-            "nickname": f"{role} is a nickname form of the client's{where}",
-            "sounds-alike": f"{role} sounds alike{where}",
-            "initial": "first initial matches",
-            "in-username": f"{role} appears inside the username" if int(src) == Source.USERNAME
-            else f"{role} appears inside the e-mail address"}.get(level, f"{role} matches")
-    return level, text
-
-
-def explain(row) -> list[Evidence]:
-    """The evidence of one pair, in words, with each piece's match weight."""
-    out: list[Evidence] = []
-    if not pd.isna(row.id_w):
-        label = {int(Kind.EMAIL): ("e-mail", "e-mail matches"), int(Kind.PHONE): ("phone", "phone matches"),
-                 int(Kind.HANDLE): ("handle", "handle or profile matches on this platform"),
-                 int(Kind.HANDLE_ANY): ("handle", "same handle as the client's on another platform")}
-        what, text = label[int(row.id_kind)]
-        level = "exact" if int(row.id_kind) != Kind.HANDLE_ANY else "other-platform"
-        out.append(Evidence(what, level, round(float(row.id_w), 1), text))
-    if row.use_pattern:
-        _, _, text = _PATTERNS[int(row.pat_rpart)]
-        where = " (from the e-mail address)" if int(row.pat_src) == Source.EMAIL_LOCAL else ""
-        out.append(Evidence("username", "pattern", round(float(row.pat_w), 1), text + where))
-        return out
-    for prefix in ("given", "sur"):
-        weight = getattr(row, f"{prefix}_w")
-        what = "given name" if prefix == "given" else "surname"
-        if not pd.isna(weight):
-            level, text = _part_text(prefix, getattr(row, f"{prefix}_kind"), getattr(row, f"{prefix}_src"))
-            out.append(Evidence(what, level, round(float(weight), 1), text))
-        elif getattr(row, f"{prefix}_disagree") < 0:
-            out.append(Evidence(what, "differs", round(float(getattr(row, f"{prefix}_disagree")), 1),
-                                f"{what} differs"))
-    return out

@@ -16,9 +16,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from auditor.explain import Evidence
 from auditor.findings import SCHEMA, AuditResult, Finding, InputSummary
 from auditor.history.changes import Change, RunChanges
-from auditor.match import Evidence
 from auditor.policy import Ruling
 from auditor.presets import CLASS_LABELS
 from connectors.interface import Connection

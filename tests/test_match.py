@@ -351,7 +351,7 @@ def test_m_of_a_name_level_is_estimated_from_the_audits_scores():
     """EM M-step: a level's m becomes the score-weighted share of pairs at that level (held
     towards its default), and the pairs at that level move by the change of log2 m."""
     from auditor.encode import Kind, Source
-    from auditor.match import _M_LEVELS, _NameLevels
+    from auditor.estimate import M_LEVELS, NameLevels
 
     n = 1000
     kind = np.full(n, float(Kind.WORD))
@@ -364,17 +364,17 @@ def test_m_of_a_name_level_is_estimated_from_the_audits_scores():
     table["name_w"] = 13.0
     table["logit"] = -5.0 + 13.0
     score = np.where(np.arange(n) < 100, 0.01, 0.9)  # the sounds-alike pairs are seldom the client
-    levels = _NameLevels.of(table)
+    levels = NameLevels.of(table)
     levels.update_m(table, score, pseudo=0.0)
     phonetic = ("given", int(Kind.PHONETIC))
     expected = 100 * 0.01 / (100 * 0.01 + 900 * 0.9)
     assert levels.m[phonetic] == pytest.approx(expected)
-    shift = np.log2(expected / _M_LEVELS[phonetic])
+    shift = np.log2(expected / M_LEVELS[phonetic])
     assert table["given_w"].iloc[0] == pytest.approx(5.0 + shift)
     surname = ("sur", int(Kind.WORD))              # every pair agrees on it: m = 1
     assert levels.m[surname] == pytest.approx(1.0)
-    assert table["logit"].iloc[0] == pytest.approx(8.0 + shift + np.log2(1.0 / _M_LEVELS[surname]))
+    assert table["logit"].iloc[0] == pytest.approx(8.0 + shift + np.log2(1.0 / M_LEVELS[surname]))
     assert levels.m[("given", int(Kind.WORD))] == pytest.approx(900 * 0.9 / (100 * 0.01 + 900 * 0.9))
-    held = _NameLevels.of(table)
+    held = NameLevels.of(table)
     held.update_m(table, score, pseudo=1e9)        # a huge pseudo-count keeps the defaults
-    assert held.m[phonetic] == pytest.approx(_M_LEVELS[phonetic], rel=1e-3)
+    assert held.m[phonetic] == pytest.approx(M_LEVELS[phonetic], rel=1e-3)

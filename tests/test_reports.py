@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import cli
+from auditor.explain import Evidence
 from auditor.findings import AuditResult, Finding, InputSummary
-from auditor.match import Evidence
 from connectors.interface import Connection
 from reports import views
 from reports.csv_report import safe_cell

@@ -26,11 +26,11 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import cli
+from auditor.explain import Evidence
 from auditor.findings import AuditResult, Finding, InputSummary
 from auditor.history import open_store
 from auditor.history.changes import Change, RunChanges
 from auditor.keys import PracticeKey
-from auditor.match import Evidence
 from auditor.policy import Ruling
 from connectors.interface import Connection
 from reports import views

@@ -73,7 +73,7 @@ def test_html_is_self_contained_and_pinned(canary, audience):  # noqa: F811
 
 def test_html_escapes_text_from_exports():
     from auditor.findings import Finding
-    from auditor.match import Evidence
+    from auditor.explain import Evidence
     from connectors.interface import Connection
 
     conn = Connection(platform="instagram", relation="follower", source="x.csv:line 2",

@@ -16,14 +16,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..clock import now_utc
 from ..errors import AuditorError
+from ..explain import Evidence
 from ..findings import AuditResult, Finding, InputSummary
 from ..keys import SubKeys
-from ..match import Evidence
 from ..policy import Ruling
 from ..presets import CLASS_LABELS
 from ..sealed import read_header, seal, unseal
-from ..clock import now_utc
 from .encoded import LocalIndex, PracticeConnections
 from .match import PracticeMatch
 
