@@ -430,6 +430,7 @@ class Matcher:
         c_words = pd.DataFrame({"conn": c_f["owner"], "c_part": c_f["part"], "c_row": np.arange(len(c_f["owner"]))})
         chances: dict[int, tuple[np.ndarray, np.ndarray]] | None = None
         near: NearSpellings | None = None
+        keys = pair_keys(table["conn"].to_numpy(), table["client"].to_numpy())   # the table is sorted by them
         for prefix, role in (("given", Role.GIVEN), ("sur", Role.SURNAME)):
             other = "sur" if prefix == "given" else "given"
             # No token agreed, or only a sound-alike code (a misspelling often keeps the sound,
@@ -449,29 +450,36 @@ class Matcher:
             if chances is None:
                 chances = chance_rates(c_f, r_f, s.typo_dice, s.typo_dice_low, s.typo_sample)
                 near = NearSpellings.measure(c_f, r_f) if "variants" in r_f else None
-            chance = chances[int(role)]
-            close = hits["dice"].to_numpy() >= s.typo_dice
-            m = np.where(close, TYPO_M[0], TYPO_M[1])
-            r_rows = hits["r_row"].to_numpy()
-            if "variants" in r_f:
-                length = word_length(r_f["variants"][r_rows])
-                c_rows = hits["c_row"].to_numpy()
-                one_apart = shares_variant(c_f["variants"][c_rows], r_f["variants"][r_rows])
-            else:
-                length = np.full(len(hits), 16)
-                one_apart = np.zeros(len(hits), dtype=bool)
-            u_level = np.where(close, chance[0][length], chance[1][length])
-            # The connection's own word is one of the client word's neighbours: not by chance.
-            seen = np.maximum(near.as_rare(r_rows, hits["c_row"].to_numpy()) - 1, 0) if near is not None else 0
-            u_level = np.where(one_apart, (seen + s.pseudo_count * u_level) / (population + s.pseudo_count), u_level)
-            column = "u_given" if role == Role.GIVEN else "u_surname"
-            u_word = rarity[column].reindex(hits["client"].to_numpy()).fillna(0).to_numpy()
-            u = np.clip(np.maximum(u_level, s.typo_word_share * u_word), 1e-9, 0.99)
-            weight = np.log2(m / u)
-            set_better(table, hits["conn"].to_numpy(), hits["client"].to_numpy(), prefix, {
+            weight, u = self._typo_weight(hits, role, chances[int(role)], near, c_f, r_f, rarity, population)
+            at = np.searchsorted(keys, pair_keys(hits["conn"].to_numpy(), hits["client"].to_numpy()))
+            set_better(table, at, prefix, {
                 f"{prefix}_w": weight, f"{prefix}_kind": -1, f"{prefix}_src": int(Source.NAME),
                 f"{prefix}_cpart": hits["c_part"].to_numpy(), f"{prefix}_u": u.astype(np.float32)})
         return table
+
+    def _typo_weight(self, hits: pd.DataFrame, role: Role, chance: tuple[np.ndarray, np.ndarray],
+                     near: NearSpellings | None, c_f: dict[str, np.ndarray], r_f: dict[str, np.ndarray],
+                     rarity: pd.DataFrame, population: int) -> tuple[np.ndarray, np.ndarray]:
+        """log2(m/u) and u of each close spelling in `hits` (see `_typos`)."""
+        s = self.settings
+        close = hits["dice"].to_numpy() >= s.typo_dice
+        m = np.where(close, TYPO_M[0], TYPO_M[1])
+        r_rows, c_rows = hits["r_row"].to_numpy(), hits["c_row"].to_numpy()
+        if "variants" in r_f:
+            length = word_length(r_f["variants"][r_rows])
+            one_apart = shares_variant(c_f["variants"][c_rows], r_f["variants"][r_rows])
+        else:
+            length = np.full(len(hits), 16)
+            one_apart = np.zeros(len(hits), dtype=bool)
+        u_level = np.where(close, chance[0][length], chance[1][length])
+        if near is not None:
+            # The connection's own word is one of the client word's neighbours: not by chance.
+            seen = np.maximum(near.as_rare(r_rows, c_rows) - 1, 0)
+            u_level = np.where(one_apart, (seen + s.pseudo_count * u_level) / (population + s.pseudo_count), u_level)
+        column = "u_given" if role == Role.GIVEN else "u_surname"
+        u_word = rarity[column].reindex(hits["client"].to_numpy()).fillna(0).to_numpy()
+        u = np.clip(np.maximum(u_level, s.typo_word_share * u_word), 1e-9, 0.99)
+        return np.log2(m / u), u
 
     def _close_words(self, need: pd.DataFrame, c_words: pd.DataFrame, r_words: pd.DataFrame,
                      c_f: dict[str, np.ndarray], r_f: dict[str, np.ndarray], other: str) -> pd.DataFrame:

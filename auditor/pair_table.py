@@ -49,13 +49,8 @@ def name_sum(table: pd.DataFrame) -> np.ndarray:
             + table["given_disagree"].to_numpy() + table["sur_disagree"].to_numpy() + table["extra"].to_numpy())
 
 
-def set_better(table: pd.DataFrame, conn: np.ndarray, client: np.ndarray, prefix: str,
-                columns: dict[str, np.ndarray | int]) -> None:
-    """Where the new `{prefix}_w` beats a pair's current one, write `columns` into that pair's row.
-
-    The table is sorted by pair key and every (conn, client) given is one of its pairs.
-    """
-    at = np.searchsorted(pair_keys(table["conn"].to_numpy(), table["client"].to_numpy()), pair_keys(conn, client))
+def set_better(table: pd.DataFrame, at: np.ndarray, prefix: str, columns: dict[str, np.ndarray | int]) -> None:
+    """Where the new `{prefix}_w` beats the current one of the pair in row `at`, write `columns` there."""
     weight = np.asarray(columns[f"{prefix}_w"])
     better = ~(table[f"{prefix}_w"].to_numpy()[at] >= weight)
     rows = at[better]
