@@ -28,6 +28,7 @@ MIN_SUBSTRING = 3
 MAX_SUBSTRING = 16
 PREFIX_LETTERS = 3
 NEAR_PREFIX_LETTERS = 2   # NEAR_PAIR: a typo from the third letter on still shares (word, 2 letters)
+HANDLE_CUT = 15           # the longest handle X allows: longer name patterns are cut there too
 INITIAL_PART = 50         # `part` numbers: name words from 0, initials from 50,
 USERNAME_PART = 100       # username segments from 100 (one word cannot fill two roles)
 
@@ -430,6 +431,10 @@ class Encoder:
                 ]
                 forms += [(n + s, Pattern.NICK_SURNAME) for n in nicks]
                 forms += [(s + n, Pattern.SURNAME_NICK) for n in nicks]
+                # X keeps the first 15 characters of a handle: 'dietlindheidric', and with
+                # a separator 14 letters ('gertraude_harlo').
+                forms += [(text[:cut], kind) for text, kind in forms if len(text) > HANDLE_CUT
+                          for cut in (HANDLE_CUT - 1, HANDLE_CUT)]
                 for text, kind in forms:
                     out.add(Kind.PATTERN, text, Role.BOTH, int(kind), Source.NAME)
 

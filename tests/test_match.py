@@ -378,3 +378,13 @@ def test_m_of_a_name_level_is_estimated_from_the_audits_scores():
     held = NameLevels.of(table)
     held.update_m(table, score, pseudo=1e9)        # a huge pseudo-count keeps the defaults
     assert held.m[phonetic] == pytest.approx(M_LEVELS[phonetic], rel=1e-3)
+
+
+def test_a_handle_cut_at_fifteen_characters_still_shows_the_name(key):
+    records = _roster([_client("1", "Dietlind", "Heidrichsen"), _client("2", "Gertraude", "Harloffsky")])
+    found = _match(key, records, [conn(platform="x", relation="follower", username="dietlindheidric"),
+                                  conn(platform="x", relation="follower", username="gertraude_harlo",
+                                       account="second")])
+    for i, client in ((0, "1"), (1, "2")):
+        assert found[(i, client)].tier == "likely"
+        assert _levels(found[(i, client)]) == {"username": "pattern"}
