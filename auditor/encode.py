@@ -28,6 +28,7 @@ MIN_SUBSTRING = 3
 MAX_SUBSTRING = 16
 PREFIX_LETTERS = 3
 NEAR_PREFIX_LETTERS = 2   # NEAR_PAIR: a typo from the third letter on still shares (word, 2 letters)
+JOINED_PATTERN = 16       # added to a Pattern's `part` when the username joins two surnames
 HANDLE_CUT = 15           # the longest handle X allows: longer name patterns are cut there too
 INITIAL_PART = 50         # `part` numbers: name words from 0, initials from 50,
 USERNAME_PART = 100       # username segments from 100 (one word cannot fill two roles)
@@ -419,12 +420,12 @@ class Encoder:
 
     def _pattern_rows(self, out: _BlockBuilder, given: tuple[str, ...], surnames: tuple[str, ...]) -> None:
         """Usernames people build from their names, derived on the roster side."""
-        surname_forms = set(surnames)
+        surname_forms = {s: 0 for s in surnames}
         if len(surnames) > 1:
-            surname_forms.add("".join(surnames))
+            surname_forms["".join(surnames)] = JOINED_PATTERN     # 'gutierrezpichardo': both surnames
         for g in given:
             nicks = {n for c in self.names.canonicals(g) for n in self.names.nick_forms(c)} - {g}
-            for s in surname_forms:
+            for s, joined in surname_forms.items():
                 forms = [
                     (g + s, Pattern.GIVEN_SURNAME), (s + g, Pattern.SURNAME_GIVEN),
                     (g[0] + s, Pattern.INITIAL_SURNAME), (s + g[0], Pattern.SURNAME_INITIAL),
@@ -436,7 +437,7 @@ class Encoder:
                 forms += [(text[:cut], kind) for text, kind in forms if len(text) > HANDLE_CUT
                           for cut in (HANDLE_CUT - 1, HANDLE_CUT)]
                 for text, kind in forms:
-                    out.add(Kind.PATTERN, text, Role.BOTH, int(kind), Source.NAME)
+                    out.add(Kind.PATTERN, text, Role.BOTH, int(kind) + joined, Source.NAME)
 
     # -- usernames ----------------------------------------------------------
     def _known(self, text: str) -> bool:

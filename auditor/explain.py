@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .encode import Kind, Source
+from .encode import JOINED_PATTERN, Kind, Source
 from .weights import PATTERNS
 
 _SOURCE_NAME = {int(Source.NAME): "", int(Source.USERNAME): " (in the username)",
@@ -48,7 +48,9 @@ def explain(row) -> list[Evidence]:
         level = "exact" if int(row.id_kind) != Kind.HANDLE_ANY else "other-platform"
         out.append(Evidence(what, level, round(float(row.id_w), 1), text))
     if row.use_pattern:
-        _, _, text = PATTERNS[int(row.pat_rpart)]
+        _, _, text = PATTERNS[int(row.pat_rpart) % JOINED_PATTERN]
+        if int(row.pat_rpart) >= JOINED_PATTERN:
+            text += " (both surnames)"
         where = " (from the e-mail address)" if int(row.pat_src) == Source.EMAIL_LOCAL else ""
         out.append(Evidence("username", "pattern", round(float(row.pat_w), 1), text + where))
         return out

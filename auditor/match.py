@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .connection_features import EncodedConnections
-from .encode import INITIAL_PART, Kind, Pattern, Role, Source
+from .encode import INITIAL_PART, JOINED_PATTERN, Kind, Pattern, Role, Source
 from .estimate import estimate_share
 from .explain import Evidence, explain
 from .namesakes import NamePairs
@@ -207,20 +207,23 @@ class Matcher:
 
     def _name_rarity(self, r_tok: pd.DataFrame, df_r: pd.Series, df_c: pd.Series,
                      population: int) -> pd.DataFrame:
-        """Per client: how common its (first) given name and surname are.
+        """Per client: how common its (first) given name, its surname and its second surname are.
 
-        A username pattern ('emilysmith') is only as telling as the two names in it,
+        A username pattern ('emilysmith') is only as telling as the names in it,
         so its chance agreement is the product of theirs.
         """
-        first = r_tok[(r_tok["kind"] == Kind.WORD) & (r_tok["r_part"] == 0)
-                      & r_tok["r_role"].isin([int(Role.GIVEN), int(Role.SURNAME)])]
-        first = first.drop_duplicates(["client", "r_role"])
-        count = (first["token"].map(df_r).to_numpy() + first["token"].map(df_c).fillna(0).to_numpy() - 1)
-        u0 = np.where(first["r_role"].to_numpy() == Role.GIVEN, EVIDENCE[(Kind.WORD, Role.GIVEN)][1],
+        words = r_tok[(r_tok["kind"] == Kind.WORD) & (r_tok["r_part"] <= 1)
+                      & ((r_tok["r_role"] == Role.SURNAME) | ((r_tok["r_role"] == Role.GIVEN) & (r_tok["r_part"] == 0)))]
+        words = words.drop_duplicates(["client", "r_role", "r_part"])
+        count = (words["token"].map(df_r).to_numpy() + words["token"].map(df_c).fillna(0).to_numpy() - 1)
+        u0 = np.where(words["r_role"].to_numpy() == Role.GIVEN, EVIDENCE[(Kind.WORD, Role.GIVEN)][1],
                       EVIDENCE[(Kind.WORD, Role.SURNAME)][1])
-        first = first.assign(u=self._u(np.maximum(count, 0), u0, population))
-        table = first.pivot(index="client", columns="r_role", values="u")
-        return pd.DataFrame({"u_given": table.get(int(Role.GIVEN)), "u_surname": table.get(int(Role.SURNAME))})
+        column = np.where(words["r_role"].to_numpy() == Role.GIVEN, "u_given",
+                          np.where(words["r_part"].to_numpy() == 0, "u_surname", "u_surname2"))
+        words = words.assign(u=self._u(np.maximum(count, 0), u0, population), column=column)
+        table = words.pivot(index="client", columns="column", values="u")
+        return pd.DataFrame({name: table[name] if name in table else pd.Series(dtype=float)
+                             for name in ("u_given", "u_surname", "u_surname2")})
 
     def _weigh(self, ev: pd.DataFrame, population: int, rarity: pd.DataFrame, together: "NamePairs",
                roster_size: int) -> pd.DataFrame:
@@ -234,7 +237,7 @@ class Matcher:
             sel = (kind == k) & ((role == r) | (r == Role.UNKNOWN))
             m[sel], u0[sel] = mm, uu
         for p, (mm, uu, _) in PATTERNS.items():
-            sel = (kind == Kind.PATTERN) & (part == p)
+            sel = (kind == Kind.PATTERN) & (part % JOINED_PATTERN == p)
             m[sel], u0[sel] = mm, uu
         from_username = ev["c_source"].to_numpy() != Source.NAME
         word = (kind == Kind.WORD) & from_username
@@ -276,6 +279,11 @@ class Matcher:
             u_given = rarity["u_given"].reindex(clients).fillna(EVIDENCE[(Kind.WORD, Role.GIVEN)][1]).to_numpy()
             u_sur = rarity["u_surname"].reindex(clients).fillna(EVIDENCE[(Kind.WORD, Role.SURNAME)][1]).to_numpy()
             kinds = ev.loc[pattern, "r_part"].to_numpy()
+            # A username with both surnames ('mbernalsisneros') is as telling as both of them.
+            joined = kinds >= JOINED_PATTERN
+            u_second = rarity["u_surname2"].reindex(clients).fillna(1.0).to_numpy()
+            u_sur = np.where(joined, u_sur * u_second * together.rho, u_sur)
+            kinds = kinds % JOINED_PATTERN
             first = np.select([np.isin(kinds, [Pattern.INITIAL_SURNAME, Pattern.SURNAME_INITIAL]),
                                np.isin(kinds, [Pattern.NICK_SURNAME, Pattern.SURNAME_NICK])],
                               [EVIDENCE[(Kind.INITIAL, Role.GIVEN)][1], 2 * u_given], u_given)

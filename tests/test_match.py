@@ -388,3 +388,14 @@ def test_a_handle_cut_at_fifteen_characters_still_shows_the_name(key):
     for i, client in ((0, "1"), (1, "2")):
         assert found[(i, client)].tier == "likely"
         assert _levels(found[(i, client)]) == {"username": "pattern"}
+
+
+def test_a_username_with_both_surnames_weighs_both(key):
+    records = _roster([_client("1", "Mercedes", "Bernal Sisneros")])
+    found = _match(key, records, [conn(platform="instagram", relation="follower", username="mbernalsisneros1972"),
+                                  conn(platform="x", relation="follower", username="mbernal1972")]
+                   + _strangers(2000))
+    both, one = found[(0, "1")], found[(1, "1")]
+    assert both.evidence[0].text.endswith("(both surnames)") and not one.evidence[0].text.endswith("surnames)")
+    assert both.evidence[0].weight > one.evidence[0].weight
+    assert both.tier == "likely"
