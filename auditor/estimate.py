@@ -18,17 +18,18 @@ if TYPE_CHECKING:
     from .match import MatchSettings
 
 
-def estimate_share(table: pd.DataFrame, groups: Groups, listing: np.ndarray | None, size: int,
-                   s: "MatchSettings") -> np.ndarray:
-    """The share of connections who are clients, estimated from this audit (EM on the prior),
-    per list: a newsletter list may be a fifth clients where a LinkedIn network is a few in
-    a hundred.
+def fit_to_audit(table: pd.DataFrame, groups: Groups, listing: np.ndarray | None, size: int,
+                 s: "MatchSettings") -> np.ndarray:
+    """EM on the audit's own scores, `prior_rounds` rounds: m of the name levels (see
+    `NameLevels`, when `estimate_m`) and the share of connections who are clients, per
+    list (a newsletter list may be a fifth clients where a LinkedIn network is a few in
+    a hundred). Moves the table's weights and logits; returns the shares, per list.
 
-    Start from `prior_client_share`; each round, the expected number of connections that
-    are some client (1 - P(none) per connection, summed) gives the next share of the whole
-    audit, held towards the start by `prior_pseudo` connections, and each list's share is
-    held towards that by `list_pseudo` connections. The logits move by the change in prior
-    odds. Returns the shares used, per list.
+    Share: start from `prior_client_share`; each round, the expected number of connections
+    that are some client (1 - P(none) per connection, summed) gives the next share of the
+    whole audit, held towards the start by `prior_pseudo` connections, and each list's share
+    is held towards that by `list_pseudo` connections. The logits move by the change in
+    prior odds.
     """
     if listing is None:
         listing = np.zeros(size, dtype=np.int32)

@@ -12,7 +12,9 @@
    A given name and a surname agreeing together are corrected for how much more
    often name words co-occur than independence says (measured on the roster) and
    for namesakes seen in this audit.
-4. Per connection: scores become probabilities over "which client, or none",
+4. The audit fits itself (EM on its own scores, auditor/estimate.py): the share of
+   each list that is clients, and m of the name levels.
+5. Per connection: scores become probabilities over "which client, or none",
    so a connection that fits two clients equally is marked ambiguous.
 """
 
@@ -25,7 +27,7 @@ import pandas as pd
 
 from .connection_features import EncodedConnections
 from .encode import INITIAL_PART, JOINED_PATTERN, Kind, Pattern, Role, Source
-from .estimate import estimate_share
+from .estimate import fit_to_audit
 from .explain import Evidence, explain
 from .namesakes import NamePairs
 from .pair_table import Groups, first_of_runs, name_sum, pair_keys, set_better
@@ -152,7 +154,7 @@ class Matcher:
         del ev, pairs           # per-token rows: the largest table at scale, not needed from here on
         table = self._combine(table, roster, conns, rarity, together, population)
         groups = Groups.of(table["conn"].to_numpy())
-        estimate_share(table, groups, conns.listing, conns.size, self.settings)
+        fit_to_audit(table, groups, conns.listing, conns.size, self.settings)
         return self._decide(table, groups, conns)
 
     # -- 1. candidates -----------------------------------------------------
