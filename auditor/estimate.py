@@ -87,7 +87,7 @@ class NameLevels:
         rows = {}
         for (prefix, kind) in M_LEVELS:
             shown = (table[f"{prefix}_src"] == Source.NAME).to_numpy()
-            rows[(prefix, kind)] = np.flatnonzero(shown & (table[f"{prefix}_kind"] == kind).to_numpy())
+            rows[(prefix, kind)] = np.flatnonzero(shown & (table[f"{prefix}_kind"] == kind).to_numpy()).astype(np.int32)
         names_only = table["id_w"].isna().to_numpy() & ~table["use_pattern"].to_numpy()
         return cls(rows, names_only, dict(M_LEVELS))
 
@@ -97,14 +97,15 @@ class NameLevels:
         weight = np.where(self.names_only, score, 0.0)
         total = weight.sum()
         name_before = table["name_w"].to_numpy(dtype=float)
+        columns = {prefix: table[f"{prefix}_w"].to_numpy(copy=True) for prefix in ("given", "sur")}
         for level, rows in self.rows.items():
             prefix, _ = level
-            default = M_LEVELS[level]
-            m = max((weight[rows].sum() + pseudo * default) / max(total + pseudo, 1e-12), 1e-6)
-            column = table[f"{prefix}_w"].to_numpy(copy=True)
-            column[rows] += np.log2(m / self.m[level])
-            table[f"{prefix}_w"] = column
+            m = max((weight[rows].sum() + pseudo * M_LEVELS[level]) / max(total + pseudo, 1e-12), 1e-6)
+            columns[prefix][rows] += np.log2(m / self.m[level])
             self.m[level] = m
+        for prefix, column in columns.items():
+            table[f"{prefix}_w"] = column
+        del columns, weight
         names = name_sum(table)
         pattern = table["pat_w"].fillna(-np.inf).to_numpy()
         name_w = np.maximum(names, pattern)
