@@ -115,6 +115,16 @@ def _frame(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame({k: v for k, v in arrays.items() if k not in ("bits", "variants")}, copy=False)
 
 
+def _blank(table: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> None:
+    """Set `columns` to NaN where `rows`; column by column (a .loc over many columns copies them all)."""
+    if not rows.any():
+        return
+    for name in columns:
+        column = table[name].to_numpy(copy=True)
+        column[rows] = np.nan
+        table[name] = column
+
+
 class Matcher:
     """Scores every candidate pair of one audit; stateless between audits."""
 
@@ -345,18 +355,18 @@ class Matcher:
         """Per pair: typo rescue, disagreements, namesakes, unexplained words, and the logit."""
         s = self.settings
         # One display-name word cannot be both the given name and the surname.
-        clash = ((table["given_cpart"] == table["sur_cpart"]) & (table["given_src"] == Source.NAME)
-                 & (table["sur_src"] == Source.NAME))
-        weaker = np.where(table["given_w"] < table["sur_w"], "given", "sur")
-        for prefix in ("given", "sur"):
-            drop = clash & (weaker == prefix)
-            table.loc[drop, [f"{prefix}_w", f"{prefix}_kind", f"{prefix}_cpart"]] = np.nan
+        clash = ((table["given_cpart"] == table["sur_cpart"]).to_numpy() & (table["given_src"] == Source.NAME).to_numpy()
+                 & (table["sur_src"] == Source.NAME).to_numpy())
+        given_weaker = (table["given_w"] < table["sur_w"]).to_numpy()
+        for prefix, drop in (("given", clash & given_weaker), ("sur", clash & ~given_weaker)):
+            _blank(table, drop, [f"{prefix}_w", f"{prefix}_kind", f"{prefix}_cpart"])
+        del clash, given_weaker
         table = self._typos(table, roster, conns, rarity, population)
 
         words = conns.name_words[table["conn"].to_numpy()]
         explained = table["explained"].to_numpy()
         initial_only = (table["given_kind"] == Kind.INITIAL).to_numpy() & (words > explained)
-        table.loc[initial_only, ["given_w", "given_kind", "given_cpart"]] = np.nan
+        _blank(table, initial_only, ["given_w", "given_kind", "given_cpart"])
         inits = conns.initials[table["conn"].to_numpy()]
         given_missing = table["given_w"].isna().to_numpy()
         sur_missing = table["sur_w"].isna().to_numpy()
