@@ -354,9 +354,14 @@ class Matcher:
                  rarity: pd.DataFrame, together: "NamePairs", population: int) -> pd.DataFrame:
         """Per pair: typo rescue, disagreements, namesakes, unexplained words, and the logit."""
         s = self.settings
-        # One display-name word cannot be both the given name and the surname.
-        clash = ((table["given_cpart"] == table["sur_cpart"]).to_numpy() & (table["given_src"] == Source.NAME).to_numpy()
-                 & (table["sur_src"] == Source.NAME).to_numpy())
+        # One display-name word cannot be both the given name and the surname; nor can a whole
+        # username segment be one while a piece of it is the other ('magana' is a surname, not
+        # also the given name 'ana').
+        same_word = ((table["given_cpart"] == table["sur_cpart"]) & (table["given_src"] == table["sur_src"])).to_numpy()
+        whole = ((table["given_src"] == Source.NAME) | (table["given_kind"] == Kind.WORD)
+                 | (table["sur_kind"] == Kind.WORD)).to_numpy()
+        clash = same_word & whole
+        del same_word, whole
         given_weaker = (table["given_w"] < table["sur_w"]).to_numpy()
         for prefix, drop in (("given", clash & given_weaker), ("sur", clash & ~given_weaker)):
             _blank(table, drop, [f"{prefix}_w", f"{prefix}_kind", f"{prefix}_cpart"])

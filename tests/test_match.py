@@ -399,3 +399,13 @@ def test_a_username_with_both_surnames_weighs_both(key):
     assert both.evidence[0].text.endswith("(both surnames)") and not one.evidence[0].text.endswith("surnames)")
     assert both.evidence[0].weight > one.evidence[0].weight
     assert both.tier == "likely"
+
+
+def test_a_username_segment_is_not_both_surname_and_given_name(key):
+    """'magana.rebeca' holds the surname Magana; the 'ana' inside it is not also Ana's given name."""
+    records = _roster([_client("1", "Ana", "Quezada Magana"), _client("2", "Rebeca", "Magana")])
+    found = _match(key, records, [conn(platform="instagram", relation="follower", username="magana.rebeca")],
+                   MatchSettings(possible=0.001))
+    ana = found.get((0, "1"))
+    assert ana is None or ("in-username" not in {e.level for e in ana.evidence} and ana.score < 0.1)
+    assert found[(0, "2")].tier == "likely"
