@@ -426,16 +426,17 @@ class Encoder:
         for g in given:
             nicks = {n for c in self.names.canonicals(g) for n in self.names.nick_forms(c)} - {g}
             for s, joined in surname_forms.items():
-                forms = [
-                    (g + s, Pattern.GIVEN_SURNAME), (s + g, Pattern.SURNAME_GIVEN),
-                    (g[0] + s, Pattern.INITIAL_SURNAME), (s + g[0], Pattern.SURNAME_INITIAL),
-                ]
-                forms += [(n + s, Pattern.NICK_SURNAME) for n in nicks]
-                forms += [(s + n, Pattern.SURNAME_NICK) for n in nicks]
-                # X keeps the first 15 characters of a handle: 'dietlindheidric', and with
-                # a separator 14 letters ('gertraude_harlo').
-                forms += [(text[:cut], kind) for text, kind in forms if len(text) > HANDLE_CUT
-                          for cut in (HANDLE_CUT - 1, HANDLE_CUT)]
+                # (first part, second part, kind): the username is the two glued together.
+                parts = [(g, s, Pattern.GIVEN_SURNAME), (s, g, Pattern.SURNAME_GIVEN),
+                         (g[0], s, Pattern.INITIAL_SURNAME), (s, g[0], Pattern.SURNAME_INITIAL)]
+                parts += [(n, s, Pattern.NICK_SURNAME) for n in nicks]
+                parts += [(s, n, Pattern.SURNAME_NICK) for n in nicks]
+                forms = [(a + b, kind) for a, b, kind in parts]
+                # X keeps the first 15 characters of a handle: 'dietlindheidric', and with a
+                # separator 14 letters ('gertraude_harlo'); only while the cut keeps some of
+                # the second part (three letters, or its initial), else it is one name alone.
+                forms += [((a + b)[:cut], kind) for a, b, kind in parts if len(a + b) > HANDLE_CUT
+                          for cut in (HANDLE_CUT - 1, HANDLE_CUT) if cut >= len(a) + min(3, len(b))]
                 for text, kind in forms:
                     out.add(Kind.PATTERN, text, Role.BOTH, int(kind) + joined, Source.NAME)
 

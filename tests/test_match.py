@@ -409,3 +409,13 @@ def test_a_username_segment_is_not_both_surname_and_given_name(key):
     ana = found.get((0, "1"))
     assert ana is None or ("in-username" not in {e.level for e in ana.evidence} and ana.score < 0.1)
     assert found[(0, "2")].tier == "likely"
+
+
+def test_a_cut_handle_that_keeps_only_the_surname_is_no_name_pattern(key):
+    """'castanedagaraysamantha' cut at 14 letters is 'castanedagaray': the surnames alone, not a
+    pattern of given name and surname."""
+    records = _roster([_client("1", "Irma Samantha", "Castaneda Garay")])
+    found = _match(key, records, [conn(platform="x", relation="follower", username="m_castanedagaray")],
+                   MatchSettings(possible=0.001))
+    match = found.get((0, "1"))
+    assert match is None or ("pattern" not in {e.level for e in match.evidence} and match.tier != "likely")
