@@ -13,9 +13,11 @@ import numpy as np
 
 from connectors.interface import Connection
 
-from .encode import Encoder, Identity, Source, TokenRows, WordFilters
+from .encode import HANDLE_CUT, Encoder, Identity, Source, TokenRows, WordFilters
 from .normalize import (NameWords, canonical_email, canonical_handle, canonical_phone, clean_name,
                         email_local, handle_from_url, username_segments)
+
+CUT_PLATFORMS = frozenset({"x", "twitter"})   # handles there stop at HANDLE_CUT characters
 
 
 def identity_of_connection(conn: Connection, region: str = "US",
@@ -39,16 +41,18 @@ def identity_of_connection(conn: Connection, region: str = "US",
             handles.append(parsed)
     if conn.external_id:
         handles.append((conn.platform, conn.external_id.strip().lower()))
-    usernames: list[tuple[int, tuple[str, ...]]] = []
-    for _, handle in dict.fromkeys(handles):
-        segments = username_segments(handle.split("@", 1)[0])
+    usernames: list[tuple[int, tuple[str, ...], bool]] = []
+    for platform, handle in dict.fromkeys(handles):
+        local = handle.split("@", 1)[0]
+        segments = username_segments(local)
         if segments and not handle.isdigit():
-            usernames.append((int(Source.USERNAME), segments))
+            cut = platform in CUT_PLATFORMS and len(local) == HANDLE_CUT
+            usernames.append((int(Source.USERNAME), segments, cut))
     email = canonical_email(conn.email)
     if conn.email:
         segments = username_segments(email_local(conn.email))
         if segments:
-            usernames.append((int(Source.EMAIL_LOCAL), segments))
+            usernames.append((int(Source.EMAIL_LOCAL), segments, False))
     phone = canonical_phone(conn.phone, region)
     return Identity(
         words=name.words,
@@ -93,7 +97,7 @@ def _encode_range(encoder: Encoder, connections: Sequence[Connection], start: in
         who = identity_of_connection(connections[start + offset], region, names)
         words[offset] = len(who.words)
         initials[offset] = len(who.initials)
-        user_words[offset] = max((sum(len(seg) >= 3 for seg in segs) for _, segs in who.usernames), default=0)
+        user_words[offset] = max((sum(len(seg) >= 3 for seg in segs) for _, segs, _ in who.usernames), default=0)
         encoder.encode(start + offset, who, rows, filters)
     return EncodedConnections(tokens=rows.arrays(), filters=filters.arrays(), name_words=words,
                               initials=initials, user_words=user_words, size=count, platform=platform)

@@ -30,6 +30,7 @@ PREFIX_LETTERS = 3
 NEAR_PREFIX_LETTERS = 2   # NEAR_PAIR: a typo from the third letter on still shares (word, 2 letters)
 JOINED_PATTERN = 16       # added to a Pattern's `part` when the username joins two surnames
 HANDLE_CUT = 15           # the longest handle X allows: longer name patterns are cut there too
+CUT_MARK = "cut:"         # marks a pattern cut at HANDLE_CUT (never part of a name)
 INITIAL_PART = 50         # `part` numbers: name words from 0, initials from 50,
 USERNAME_PART = 100       # username segments from 100 (one word cannot fill two roles)
 
@@ -96,7 +97,8 @@ class Identity:
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
     handles: tuple[tuple[str, str], ...] = ()
-    usernames: tuple[tuple[int, tuple[str, ...]], ...] = ()   # (Source, segments)
+    # (Source, segments, whether the handle is as long as X allows: it may be a name cut short)
+    usernames: tuple[tuple[int, tuple[str, ...], bool], ...] = ()
 
 
 class TokenRows:
@@ -298,8 +300,8 @@ class Encoder:
         name_rows, name_filters = self._name_block(who.given, who.surnames, who.words, who.initials)
         rows.extend(owner, name_rows)
         filters.extend(owner, name_filters)
-        for source, segments in who.usernames:
-            rows.extend(owner, self._username_block(Source(source), segments))
+        for source, segments, cut in who.usernames:
+            rows.extend(owner, self._username_block(Source(source), segments, cut))
 
     # -- names ------------------------------------------------------------
     def _name_block(self, given: tuple[str, ...], surnames: tuple[str, ...], words: tuple[str, ...],
@@ -435,7 +437,8 @@ class Encoder:
                 # X keeps the first 15 characters of a handle: 'dietlindheidric', and with a
                 # separator 14 letters ('gertraude_harlo'); only while the cut keeps some of
                 # the second part (three letters, or its initial), else it is one name alone.
-                forms += [((a + b)[:cut], kind) for a, b, kind in parts if len(a + b) > HANDLE_CUT
+                # Only a handle of exactly that length can be such a cut (marked apart).
+                forms += [(CUT_MARK + (a + b)[:cut], kind) for a, b, kind in parts if len(a + b) > HANDLE_CUT
                           for cut in (HANDLE_CUT - 1, HANDLE_CUT) if cut >= len(a) + min(3, len(b))]
                 for text, kind in forms:
                     out.add(Kind.PATTERN, text, Role.BOTH, int(kind) + joined, Source.NAME)
@@ -468,9 +471,10 @@ class Encoder:
                     frontier.append(i)
         return pieces
 
-    def _username_block(self, source: Source, segments: tuple[str, ...]) -> Block:
-        """Connection side: a username's segments, its glued core and its substrings."""
-        key = (int(source), segments)
+    def _username_block(self, source: Source, segments: tuple[str, ...], cut: bool = False) -> Block:
+        """Connection side: a username's segments, its glued core and its substrings; a handle
+        at X's length limit also as a possibly cut name pattern."""
+        key = (int(source), segments, cut)
         cached = self._username_blocks.get(key)
         if cached is not None:
             return cached
@@ -478,6 +482,8 @@ class Encoder:
         for form in dict.fromkeys([*segments, "".join(segments)]):
             if len(form) >= MIN_SUBSTRING:
                 out.add(Kind.PATTERN, form, Role.UNKNOWN, 0, source)
+        if cut:
+            out.add(Kind.PATTERN, CUT_MARK + "".join(segments), Role.UNKNOWN, 0, source)
         for part, seg in enumerate(segments):
             if len(segments) > 1 and len(seg) >= MIN_SUBSTRING:
                 out.add(Kind.WORD, seg, Role.UNKNOWN, USERNAME_PART + part, source)

@@ -388,6 +388,12 @@ def test_a_handle_cut_at_fifteen_characters_still_shows_the_name(key):
     for i, client in ((0, "1"), (1, "2")):
         assert found[(i, client)].tier == "likely"
         assert _levels(found[(i, client)]) == {"username": "pattern"}
+    # Shorter than the limit, a handle was not cut: 'hannahwilliams' is not Hannah Williamson cut short.
+    records = _roster([_client("1", "Hannah", "Williamson")])
+    found = _match(key, records, [conn(platform="x", relation="follower", username="hannahwilliams")],
+                   MatchSettings(possible=0.001))
+    match = found.get((0, "1"))
+    assert match is None or _levels(match).get("username") != "pattern"
 
 
 def test_a_username_with_both_surnames_weighs_both(key):
