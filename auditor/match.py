@@ -377,10 +377,13 @@ class Matcher:
         sur_missing = table["sur_w"].isna().to_numpy()
         user = conns.user_words[table["conn"].to_numpy()]
         only_username = (words == 0) & (user >= 2)
+        # A name shown as one word that is neither of the client's names ('Kaja' for Ursula
+        # Serrato) speaks against her as a different given name does.
+        lone_word = given_missing & sur_missing & (words == 1) & (inits == 0)
         table["given_disagree"] = np.select(
             [given_missing & (words >= 2), given_missing & (inits >= 1) & (words >= 1),
-             given_missing & only_username],
-            [s.disagree_given, s.disagree_initial, s.disagree_username], 0.0)
+             given_missing & only_username, lone_word],
+            [s.disagree_given, s.disagree_initial, s.disagree_username, s.disagree_given], 0.0)
         table["sur_disagree"] = np.select(
             [sur_missing & (words >= 2), sur_missing & only_username],
             [s.disagree_surname, s.disagree_username], 0.0)

@@ -425,3 +425,15 @@ def test_a_cut_handle_that_keeps_only_the_surname_is_no_name_pattern(key):
                    MatchSettings(possible=0.001))
     match = found.get((0, "1"))
     assert match is None or ("pattern" not in {e.level for e in match.evidence} and match.tier != "likely")
+
+
+def test_a_lone_shown_word_that_is_neither_name_counts_against(key):
+    """The client's TikTok handle on X, under the name 'Kaja': another given name, not hers."""
+    records = _roster([_client("1", "Ursula", "Serrato", handles=[("tiktok", "silversketch94")])])
+    plain = _match(key, records, [conn(platform="x", relation="follower", username="silversketch94")])
+    kaja = _match(key, records, [conn(platform="x", relation="follower", username="silversketch94",
+                                      display_name="Kaja")], MatchSettings(possible=0.001))
+    ursula = _match(key, records, [conn(platform="x", relation="follower", username="silversketch94",
+                                        display_name="Ursula")])
+    assert _levels(kaja[(0, "1")])["given name"] == "differs"
+    assert kaja[(0, "1")].score < plain[(0, "1")].score <= ursula[(0, "1")].score
