@@ -300,8 +300,9 @@ class Encoder:
         name_rows, name_filters = self._name_block(who.given, who.surnames, who.words, who.initials)
         rows.extend(owner, name_rows)
         filters.extend(owner, name_filters)
+        shown = frozenset(who.words)
         for source, segments, cut in who.usernames:
-            rows.extend(owner, self._username_block(Source(source), segments, cut))
+            rows.extend(owner, self._username_block(Source(source), segments, cut, shown.intersection(segments)))
 
     # -- names ------------------------------------------------------------
     def _name_block(self, given: tuple[str, ...], surnames: tuple[str, ...], words: tuple[str, ...],
@@ -471,10 +472,13 @@ class Encoder:
                     frontier.append(i)
         return pieces
 
-    def _username_block(self, source: Source, segments: tuple[str, ...], cut: bool = False) -> Block:
+    def _username_block(self, source: Source, segments: tuple[str, ...], cut: bool = False,
+                        shown: frozenset[str] = frozenset()) -> Block:
         """Connection side: a username's segments, its glued core and its substrings; a handle
-        at X's length limit also as a possibly cut name pattern."""
-        key = (int(source), segments, cut)
+        at X's length limit also as a possibly cut name pattern. A segment that is also a word
+        of the display name (`shown`) is that word: no shorter name is looked for inside it
+        ('catrin-trubin' under 'Catrin Trubin' does not hold the surname 'trub')."""
+        key = (int(source), segments, cut, shown)
         cached = self._username_blocks.get(key)
         if cached is not None:
             return cached
@@ -487,7 +491,8 @@ class Encoder:
         for part, seg in enumerate(segments):
             if len(segments) > 1 and len(seg) >= MIN_SUBSTRING:
                 out.add(Kind.WORD, seg, Role.UNKNOWN, USERNAME_PART + part, source)
-            for sub in self._substrings(seg):
+            whole = (seg,) if len(seg) >= MIN_SUBSTRING else ()
+            for sub in (whole if seg in shown else self._substrings(seg)):
                 out.add(Kind.SUBSTRING, sub, Role.UNKNOWN, USERNAME_PART + part, source)
         long_segments = tuple(seg for seg in segments if len(seg) >= MIN_SUBSTRING)
         if len(long_segments) > 1:

@@ -437,3 +437,15 @@ def test_a_lone_shown_word_that_is_neither_name_counts_against(key):
                                         display_name="Ursula")])
     assert _levels(kaja[(0, "1")])["given name"] == "differs"
     assert kaja[(0, "1")].score < plain[(0, "1")].score <= ursula[(0, "1")].score
+
+
+def test_no_shorter_name_inside_a_username_word_the_display_name_shows(key):
+    """'catrin-trubin' under the name 'Catrin Trubin': the segment is the word Trubin, not Trub + 'in'."""
+    records = _roster([_client("1", "Catrin", "Trub")])
+    found = _match(key, records, [conn(platform="linkedin", display_name="Catrin Trubin",
+                                       profile_url="https://www.linkedin.com/in/catrin-trubin")],
+                   MatchSettings(possible=0.001))
+    match = found.get((0, "1"))
+    assert match is None or "in-username" not in {e.level for e in match.evidence}
+    glued = _match(key, records, [conn(platform="instagram", username="catrintrub_art")])
+    assert glued[(0, "1")].tier == "likely"          # glued words are still read
