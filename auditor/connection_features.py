@@ -110,8 +110,9 @@ def connection_identity(conn: Connection) -> str:
         return "id:" + conn.external_id.strip().lower()
     if conn.username:
         return "user:" + canonical_handle(conn.username)
-    if conn.profile_url and handle_from_url(conn.profile_url):
-        return "url:" + ":".join(handle_from_url(conn.profile_url) or ())
+    parsed = handle_from_url(conn.profile_url) if conn.profile_url else None
+    if parsed:
+        return "url:" + ":".join(parsed)
     if conn.email:
         return "email:" + (canonical_email(conn.email) or conn.email.strip().lower())
     if conn.display_name:

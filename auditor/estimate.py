@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .encode import Kind, Role, Source
-from .pair_table import Groups, name_sum
+from .pair_table import Groups, set_name_weight
 from .weights import EVIDENCE, TYPO_M
 
 if TYPE_CHECKING:
@@ -106,9 +106,5 @@ class NameLevels:
         for prefix, column in columns.items():
             table[f"{prefix}_w"] = column
         del columns, weight
-        names = name_sum(table)
-        pattern = table["pat_w"].fillna(-np.inf).to_numpy()
-        name_w = np.maximum(names, pattern)
-        table["name_w"] = name_w
-        table["use_pattern"] = pattern > names
+        name_w = set_name_weight(table)
         table["logit"] = table["logit"].to_numpy(dtype=float) + (name_w - name_before)

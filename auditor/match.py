@@ -30,7 +30,7 @@ from .encode import INITIAL_PART, JOINED_PATTERN, Kind, Pattern, Role, Source
 from .estimate import fit_to_audit
 from .explain import Evidence, explain
 from .namesakes import NamePairs
-from .pair_table import Groups, first_of_runs, name_sum, pair_keys, set_better
+from .pair_table import Groups, blank, first_of_runs, pair_keys, set_better, set_name_weight
 from .roster import EncodedRoster
 from .spelling import NearSpellings, bloom_dice, chance_rates, shares_variant, word_length
 from .weights import EVIDENCE, PATTERNS, TYPO_M
@@ -113,16 +113,6 @@ def _compact(ev: pd.DataFrame) -> pd.DataFrame:
 def _frame(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
     """The token arrays as a table, without copying them (at scale each copy is gigabytes)."""
     return pd.DataFrame({k: v for k, v in arrays.items() if k not in ("bits", "variants")}, copy=False)
-
-
-def _blank(table: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> None:
-    """Set `columns` to NaN where `rows`; column by column (a .loc over many columns copies them all)."""
-    if not rows.any():
-        return
-    for name in columns:
-        column = table[name].to_numpy(copy=True)
-        column[rows] = np.nan
-        table[name] = column
 
 
 class Matcher:
@@ -364,14 +354,14 @@ class Matcher:
         del same_word, whole
         given_weaker = (table["given_w"] < table["sur_w"]).to_numpy()
         for prefix, drop in (("given", clash & given_weaker), ("sur", clash & ~given_weaker)):
-            _blank(table, drop, [f"{prefix}_w", f"{prefix}_kind", f"{prefix}_cpart"])
+            blank(table, drop, [f"{prefix}_w", f"{prefix}_kind", f"{prefix}_cpart"])
         del clash, given_weaker
         table = self._typos(table, roster, conns, rarity, population)
 
         words = conns.name_words[table["conn"].to_numpy()]
         explained = table["explained"].to_numpy()
         initial_only = (table["given_kind"] == Kind.INITIAL).to_numpy() & (words > explained)
-        _blank(table, initial_only, ["given_w", "given_kind", "given_cpart"])
+        blank(table, initial_only, ["given_w", "given_kind", "given_cpart"])
         inits = conns.initials[table["conn"].to_numpy()]
         given_missing = table["given_w"].isna().to_numpy()
         sur_missing = table["sur_w"].isna().to_numpy()
@@ -389,9 +379,7 @@ class Matcher:
             [s.disagree_surname, s.disagree_username], 0.0)
         table["together"] = together.correction(table, self.settings, population, conns.platform, roster.size)
         table["extra"] = self._unexplained(table, words)
-        names = name_sum(table)
-        table["name_w"] = np.maximum(names, table["pat_w"].fillna(-np.inf))
-        table["use_pattern"] = table["pat_w"].fillna(-np.inf) > names
+        set_name_weight(table)
         prior = np.log2(s.prior_client_share / (1 - s.prior_client_share)) - np.log2(roster.size)
         table["logit"] = prior + table["id_w"].fillna(0) + table["name_w"]
         return table

@@ -43,18 +43,37 @@ class Groups:
         return share / (np.add.reduceat(share, self.starts)[self.group] + np.exp2(-anchor)), top
 
 
-def name_sum(table: pd.DataFrame) -> np.ndarray:
-    """Weight of the name evidence of each pair (without a username pattern)."""
-    return (table["given_w"].fillna(0).to_numpy() + table["sur_w"].fillna(0).to_numpy() + table["together"].to_numpy()
-            + table["given_disagree"].to_numpy() + table["sur_disagree"].to_numpy() + table["extra"].to_numpy())
+def set_name_weight(table: pd.DataFrame) -> np.ndarray:
+    """Each pair's name weight: its name evidence summed, or its username pattern where that
+    weighs more (`use_pattern`). Written to the table and returned."""
+    names = (table["given_w"].fillna(0).to_numpy() + table["sur_w"].fillna(0).to_numpy()
+             + table["together"].to_numpy() + table["given_disagree"].to_numpy()
+             + table["sur_disagree"].to_numpy() + table["extra"].to_numpy())
+    pattern = table["pat_w"].fillna(-np.inf).to_numpy()
+    name_w = np.maximum(names, pattern)
+    table["name_w"] = name_w
+    table["use_pattern"] = pattern > names
+    return name_w
+
+
+def write_rows(table: pd.DataFrame, name: str, rows: np.ndarray, value: np.ndarray | float) -> None:
+    """Column `name` with `value` written at `rows` (a copy put back: one column at a time,
+    where a .loc over many columns would copy them all)."""
+    column = table[name].to_numpy(copy=True)
+    column[rows] = value
+    table[name] = column
+
+
+def blank(table: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> None:
+    """`columns` set to NaN where `rows`."""
+    if rows.any():
+        for name in columns:
+            write_rows(table, name, rows, np.nan)
 
 
 def set_better(table: pd.DataFrame, at: np.ndarray, prefix: str, columns: dict[str, np.ndarray | int]) -> None:
     """Where the new `{prefix}_w` beats the current one of the pair in row `at`, write `columns` there."""
     weight = np.asarray(columns[f"{prefix}_w"])
     better = ~(table[f"{prefix}_w"].to_numpy()[at] >= weight)
-    rows = at[better]
     for name, value in columns.items():
-        column = table[name].to_numpy(copy=True)
-        column[rows] = value[better] if isinstance(value, np.ndarray) else value
-        table[name] = column
+        write_rows(table, name, at[better], value[better] if isinstance(value, np.ndarray) else value)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .encode import Role
+from .pair_table import first_of_runs
 
 
 def bloom_dice(c_f: dict[str, np.ndarray], r_f: dict[str, np.ndarray], c_rows: np.ndarray, r_rows: np.ndarray,
@@ -172,7 +173,7 @@ def _one_edit_pairs(variants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     word, form = word[used], form[used]
     order = np.argsort(form, kind="stable")
     word, form = word[order], form[order]
-    starts = np.flatnonzero(np.r_[True, form[1:] != form[:-1]])
+    starts = np.flatnonzero(first_of_runs(form))
     sizes = np.diff(np.r_[starts, len(form)])
     a_parts, b_parts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for size in np.unique(sizes[sizes > 1]):
