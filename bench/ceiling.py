@@ -1,0 +1,215 @@
+"""The best F1 any name-only method can expect on a generated set (issue 3): a ceiling for quality.py.
+
+    python bench/ceiling.py --size solo|practice [--seed 7] [--data DIR]
+
+Some rows carry no evidence beyond a name that strangers share: a client's exact
+full name next to chance namesakes, "J. Smith" next to every stranger J. Smith,
+"j_smith" or "jsmith1984" next to every stranger who built a username that way.
+Within one such group the rows are the same evidence, so the best a method can do
+is report the whole group or none of it, according to the probability that a row
+showing that name is the client's.
+
+This script computes that probability exactly as the generator made the data:
+the chance of a stranger with the name comes from make_truth's own name pools
+(same seed, same Zipf weights, locale shares, mixed-locale and double surnames),
+the chance of a client row from the clients who have the name. Every other row is
+counted as classified perfectly, a client row in a group counts as right even when
+several clients share the name, and the threshold is picked with hindsight, so
+the figure is an upper bound on what a name-only method can expect, not an
+estimate of one. Each ambiguity kind is added in turn; nickname collisions and
+look-alikes are left out (they would only lower it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common import ensure_data, make_truth, read_truth, table
+
+NAME_FORMS = ("form=full", "form=decorated", "form=swapped", "form=linkedin")
+FULL_NAME_STYLES = ("full", "decorated", "swapped", "linkedin")
+GENDER_SHARES = (("f", 0.52), ("m", 0.48))     # as make_truth.draw_people
+
+
+class NameChance:
+    """How likely a random stranger of the generator is to have a given name (or initial) and surname."""
+
+    def __init__(self, seed: int):
+        pools = make_truth.build_pools(seed)
+        self.locales = dict(zip(pools.locales, pools.shares.tolist()))
+        self.first = {key: self._by_slug(pool) for key, pool in pools.first.items()}
+        self.last = {key: self._by_slug(pool) for key, pool in pools.last.items()}
+        self.initials = {key: self._initials(shares) for key, shares in self.first.items()}
+
+    @staticmethod
+    def _by_slug(pool: make_truth.Pool) -> dict[str, float]:
+        shares: dict[str, float] = defaultdict(float)
+        for name, p in pool.shares().items():
+            shares[make_truth.slug(name)] += p
+        return shares
+
+    @staticmethod
+    def _initials(shares: dict[str, float]) -> dict[str, float]:
+        out: dict[str, float] = defaultdict(float)
+        for name, p in shares.items():
+            out[name[:1]] += p
+        return out
+
+    def _surname(self, locale: str, gender: str, parts: tuple[str, ...]) -> float:
+        double = make_truth.DOUBLE_SURNAME.get(locale, 0.0)
+        own = self.last[(locale, gender)]
+        if len(parts) == 2:
+            return double * own.get(parts[0], 0.0) * own.get(parts[1], 0.0)
+        if len(parts) != 1:
+            return 0.0
+        mixed = sum(share * self.last[(other, gender)].get(parts[0], 0.0)
+                    for other, share in self.locales.items())
+        cross = make_truth.CROSS_LOCALE_SURNAME
+        return ((1 - cross) * own.get(parts[0], 0.0) + cross * mixed) * (1 - double)
+
+    def of(self, given: str, surname: tuple[str, ...], initial_only: bool = False) -> float:
+        """P(a stranger's given name (or its first letter) and surname are these)."""
+        total = 0.0
+        for locale, share in self.locales.items():
+            for gender, g_share in GENDER_SHARES:
+                firsts = self.initials if initial_only else self.first
+                p_given = firsts[(locale, gender)].get(given, 0.0)
+                if p_given:
+                    total += share * g_share * p_given * self._surname(locale, gender, surname)
+        return total
+
+
+@dataclass(slots=True)
+class Group:
+    """Rows that show the same name evidence, by name key: (client rows, stranger rows)."""
+
+    kind: str
+    rows: list[tuple[tuple, bool]] = field(default_factory=list)     # (name key, is a client row)
+
+    def add(self, key: tuple, is_client: bool) -> None:
+        self.rows.append((key, is_client))
+
+    def posteriors(self, clients_with: Counter, chance: dict[tuple, float], n_clients: int) -> list[tuple[float, bool]]:
+        """P(client) for each row: expected client rows / (those + expected strangers) for its key.
+
+        Expected client rows for a key = clients with that key x the rate at which a client
+        shows up this way; expected strangers = strangers shown this way x the key's share of
+        the stranger chance over all keys clients have.
+        """
+        n_client_rows = sum(1 for _, c in self.rows if c)
+        n_strangers = len(self.rows) - n_client_rows
+        rate = n_client_rows / n_clients
+        total_chance = sum(chance.values()) or 1.0
+        out = []
+        for key, is_client in self.rows:
+            mine = clients_with[key] * rate
+            theirs = n_strangers * chance.get(key, 0.0) / total_chance
+            out.append((mine / (mine + theirs) if mine + theirs else 0.0, is_client))
+        return out
+
+
+def initial_key(text: str) -> tuple[str, tuple[str, ...]]:
+    """'J. Smith', 'J Smith', 'J.Smith' -> ('j', ('smith',))."""
+    text = text.strip()
+    rest = text[1:].lstrip(". ")
+    return make_truth.slug(text[:1]), tuple(w for w in (make_truth.slug(x) for x in rest.split()) if w)
+
+
+def username_key(username: str) -> tuple[str, str]:
+    """'j_smith', 'jsmith1984', 'j_smith639' -> ('j', 'smith')."""
+    letters = re.sub(r"[^a-z]", "", username.lower())
+    return letters[:1], letters[1:]
+
+
+def best_f1(n_client_rows: int, scored: Iterable[tuple[float, bool]], in_groups: int) -> tuple[float, float]:
+    """Best F1 over thresholds on the posterior, every row outside the groups right; (F1, threshold)."""
+    tp, fp = n_client_rows - in_groups, 0
+
+    def f1() -> float:
+        return 2 * tp / (2 * tp + fp + (n_client_rows - tp)) if n_client_rows else 0.0
+
+    best = (f1(), 1.0)
+    for p, is_client in sorted(scored, key=lambda r: -r[0]):
+        tp, fp = tp + is_client, fp + (not is_client)
+        best = max(best, (f1(), p))
+    return best
+
+
+def read_rows(folder: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    with open(folder / "clients.csv", newline="", encoding="utf-8") as fh:
+        clients = list(csv.DictReader(fh))
+    with open(folder / "connections.csv", newline="", encoding="utf-8") as fh:
+        connections = list(csv.DictReader(fh))
+    return clients, connections
+
+
+def ceiling(folder: Path, seed: int) -> str:
+    clients, connections = read_rows(folder)
+    truth = read_truth(folder)
+    slug = make_truth.slug
+    full_key = {c["Client ID"]: (slug(c["First Name"]), tuple(slug(w) for w in c["Last Name"].split()))
+                for c in clients}
+    init_key = {cid: (given[:1], surname) for cid, (given, surname) in full_key.items()}
+    user_key = {cid: (given[:1], "".join(surname)) for cid, (given, surname) in full_key.items()}
+    groups = {kind: Group(kind) for kind in ("exact full name", "initial + surname", "initial-pattern username")}
+    have = {kind: Counter(keys.values()) for kind, keys in
+            zip(groups, (full_key, init_key, user_key))}
+
+    for row in connections:
+        t = truth[row["id"]]
+        if t.client_id:
+            if t.style in FULL_NAME_STYLES:
+                groups["exact full name"].add(full_key[t.client_id], True)
+            elif t.style == "initial_surname":
+                groups["initial + surname"].add(init_key[t.client_id], True)
+            elif t.style == "username_only" and t.tag("pattern").startswith("initial_"):
+                groups["initial-pattern username"].add(user_key[t.client_id], True)
+        elif t.style == "random_name" and t.tag("collision") and any(f in t.note for f in NAME_FORMS):
+            groups["exact full name"].add(full_key[t.tag("collision")], False)
+        elif t.style == "random_name" and "form=initial_surname" in t.note and initial_key(row["display_name"]) in have["initial + surname"]:
+            groups["initial + surname"].add(initial_key(row["display_name"]), False)
+        elif t.style == "random_username" and t.tag("pattern").startswith("initial_") \
+                and username_key(row["username"]) in have["initial-pattern username"]:
+            groups["initial-pattern username"].add(username_key(row["username"]), False)
+
+    chance = NameChance(seed)
+    chances = {
+        "exact full name": {k: chance.of(*k) for k in have["exact full name"]},
+        "initial + surname": {k: chance.of(*k, initial_only=True) for k in have["initial + surname"]},
+        "initial-pattern username": {k: chance.of(k[0], (k[1],), initial_only=True)
+                                     for k in have["initial-pattern username"]},
+    }
+    n_client_rows = sum(1 for t in truth.values() if t.client_id)
+    scored: list[tuple[float, bool]] = []
+    in_groups = 0
+    rows = []
+    for kind, group in groups.items():
+        scored += group.posteriors(have[kind], chances[kind], len(clients))
+        mine = sum(1 for _, c in group.rows if c)
+        in_groups += mine
+        f1, threshold = best_f1(n_client_rows, scored, in_groups)
+        rows.append([f"+ {kind}", mine, len(group.rows) - mine, f1, threshold])
+    return table(["ambiguous rows added", "client rows", "stranger rows", "ceiling F1", "at P(client) >="], rows,
+                 title=f"{folder}: {len(clients):,} clients, {n_client_rows:,} client rows; every other row "
+                       f"counted right")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(make_truth.SIZES), default="solo")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--data", type=Path, help="a folder make_truth.py wrote (with this --seed)")
+    args = parser.parse_args(argv)
+    folder = ensure_data(args.size, args.seed, args.data)
+    print(ceiling(folder, args.seed))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
