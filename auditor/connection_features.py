@@ -57,6 +57,7 @@ def identity_of_connection(conn: Connection, region: str = "US",
     return Identity(
         words=name.words,
         initials=name.initials,
+        joined=name.joined,
         emails=(email,) if email else (),
         phones=(phone,) if phone else (),
         handles=tuple(dict.fromkeys(handles)),
@@ -74,6 +75,7 @@ class EncodedConnections:
     initials: np.ndarray        # int16: number of single-letter initials
     user_words: np.ndarray      # int16: most letter segments (3+ letters) in one username
     size: int
+    joined: np.ndarray | None = None     # int64: bit j set when name word j is hyphen-joined to word j - 1
     platform: np.ndarray | None = None   # int32 code of the connection's platform (one account per person)
     listing: np.ndarray | None = None    # int32: which list (platform and the therapist's account) it is in
     person: np.ndarray | None = None     # int32: who it is in that list; a friend who is also followed is one
@@ -91,16 +93,19 @@ def _encode_range(encoder: Encoder, connections: Sequence[Connection], start: in
     initials = np.zeros(count, dtype=np.int16)
     user_words = np.zeros(count, dtype=np.int16)
     platform = np.zeros(count, dtype=np.int32)
+    joined = np.zeros(count, dtype=np.int64)
     names: dict[str, NameWords] = {}
     for offset in range(count):
         platform[offset] = platform_code(connections[start + offset].platform)
         who = identity_of_connection(connections[start + offset], region, names)
         words[offset] = len(who.words)
         initials[offset] = len(who.initials)
+        joined[offset] = who.joined
         user_words[offset] = max((sum(len(seg) >= 3 for seg in segs) for _, segs, _ in who.usernames), default=0)
         encoder.encode(start + offset, who, rows, filters)
     return EncodedConnections(tokens=rows.arrays(), filters=filters.arrays(), name_words=words,
-                              initials=initials, user_words=user_words, size=count, platform=platform)
+                              initials=initials, user_words=user_words, size=count, platform=platform,
+                              joined=joined)
 
 
 def connection_identity(conn: Connection) -> str:
@@ -161,7 +166,8 @@ def _join(parts: list[EncodedConnections]) -> EncodedConnections:
         initials=np.concatenate([p.initials for p in parts]),
         user_words=np.concatenate([p.user_words for p in parts]),
         size=sum(p.size for p in parts),
-        platform=None if any(p.platform is None for p in parts) else np.concatenate([p.platform for p in parts]))
+        platform=None if any(p.platform is None for p in parts) else np.concatenate([p.platform for p in parts]),
+        joined=None if any(p.joined is None for p in parts) else np.concatenate([p.joined for p in parts]))
 
 
 def encode_connections(encoder: Encoder, connections: Sequence[Connection],

@@ -94,6 +94,7 @@ class Identity:
     surnames: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
     initials: tuple[str, ...] = ()
+    joined: int = 0     # bit j: words[j] is hyphen-joined to words[j - 1], one compound name
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
     handles: tuple[tuple[str, str], ...] = ()

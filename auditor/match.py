@@ -357,6 +357,10 @@ class Matcher:
             blank(table, drop, [f"{prefix}_w", f"{prefix}_kind", f"{prefix}_cpart"])
         del clash, given_weaker
         table = self._typos(table, roster, conns, rarity, population)
+        if conns.joined is not None:
+            # 'Joyce Nichols-Young' is not Nicholas Young: a word hyphen-joined to the word shown
+            # as the surname is part of that compound surname, not a given name.
+            blank(table, in_one_compound(table, conns.joined), ["given_w", "given_kind", "given_cpart"])
 
         words = conns.name_words[table["conn"].to_numpy()]
         explained = table["explained"].to_numpy()
@@ -577,3 +581,25 @@ class Matcher:
 _TIER_CODES = ("", "possible", "likely", "confirmed")
 
 
+
+
+def in_one_compound(table: pd.DataFrame, joined: np.ndarray) -> np.ndarray:
+    """Pairs whose given-name word and surname word are parts of one hyphenated display word.
+
+    `joined` holds, per connection, bit j set when display word j is hyphen-joined to word
+    j - 1; words i < k are one compound when bits i+1..k are all set.
+    """
+    out = np.zeros(len(table), dtype=bool)
+    shown = ((table["given_src"] == Source.NAME) & (table["sur_src"] == Source.NAME)
+             & table["given_cpart"].notna() & table["sur_cpart"].notna()).to_numpy()
+    if not shown.any():
+        return out
+    given = table["given_cpart"].to_numpy()[shown].astype(np.int64)
+    sur = table["sur_cpart"].to_numpy()[shown].astype(np.int64)
+    lo, hi = np.minimum(given, sur), np.maximum(given, sur)
+    usable = (hi < INITIAL_PART) & (hi > lo) & (hi < 63)
+    span = np.where(usable, hi - lo, 0)
+    bits = ((np.int64(1) << span) - 1) << np.where(usable, lo + 1, 0)
+    mask = joined[table["conn"].to_numpy()[shown]]
+    out[shown] = usable & ((mask & bits) == bits)
+    return out

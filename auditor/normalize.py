@@ -75,6 +75,7 @@ class NameWords:
 
     words: tuple[str, ...]
     initials: tuple[str, ...]
+    joined: int = 0     # bit j: words[j] was hyphen-joined to words[j - 1] ('Nichols-Young')
 
     @property
     def empty(self) -> bool:
@@ -85,7 +86,8 @@ def clean_name(text: str) -> NameWords:
     """Display name -> words, without titles, credentials, pronouns, emoji or punctuation.
 
     'Dr. Ana-María Smith, LCSW (she/her) 🌿' -> words ('ana', 'maria', 'smith').
-    Hyphenated parts become separate words; apostrophes are dropped ("o'brien" -> "obrien").
+    Hyphenated parts become separate words, marked in `joined` as one compound name;
+    apostrophes are dropped ("o'brien" -> "obrien").
     """
     if not text:
         return NameWords((), ())
@@ -95,13 +97,21 @@ def clean_name(text: str) -> NameWords:
     text = _NON_WORD.sub(" ", text.replace(".", " ").replace(",", " "))
     words: list[str] = []
     initials: list[str] = []
+    joined = 0
     for raw in text.split():
+        first_in_raw = True
         for part in raw.split("-"):
             word = part.replace("'", "")
             if not word or word in TITLES or word in CREDENTIALS or word in PRONOUN_WORDS:
                 continue
-            (initials if len(word) == 1 else words).append(word)
-    return NameWords(tuple(words), tuple(initials))
+            if len(word) == 1:
+                initials.append(word)
+                continue
+            if not first_in_raw and len(words) < 63:
+                joined |= 1 << len(words)
+            first_in_raw = False
+            words.append(word)
+    return NameWords(tuple(words), tuple(initials), joined)
 
 
 def split_words(text: str) -> tuple[str, ...]:

@@ -449,3 +449,14 @@ def test_no_shorter_name_inside_a_username_word_the_display_name_shows(key):
     assert match is None or "in-username" not in {e.level for e in match.evidence}
     glued = _match(key, records, [conn(platform="instagram", username="catrintrub_art")])
     assert glued[(0, "1")].tier == "likely"          # glued words are still read
+
+
+def test_a_word_hyphen_joined_to_the_surname_is_not_the_given_name(key):
+    """'Joyce Nichols-Young' has the compound surname Nichols-Young: she is not Nicholas Young."""
+    records = _roster([_client("1", "Nicholas", "Young")])
+    found = _match(key, records, [conn(display_name="Joyce Nichols-Young"), conn(display_name="Nichols Young"),
+                                  conn(display_name="Nicholas Young-Adams")], MatchSettings(possible=0.001))
+    joined = found.get((0, "1"))
+    assert joined is None or (_levels(joined).get("given name") == "differs" and joined.tier == "possible")
+    assert _levels(found[(1, "1")])["given name"] != "differs"      # not joined: a close spelling
+    assert found[(2, "1")].tier == "likely"                            # the given name before the compound

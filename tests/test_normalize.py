@@ -98,3 +98,11 @@ def test_business_credentials_are_not_name_words():
     assert clean_name("Tung Dang, SHRM-CP").words == ("tung", "dang")
     assert clean_name("Ana Lima, CFA").words == ("ana", "lima")
     assert clean_name("Hồng Nguyen, P.E.").words == ("hong", "nguyen")
+
+
+def test_hyphen_joined_words_are_marked_as_one_compound():
+    name = clean_name("Dr. Ana-María Smith-O'Neil, LCSW")
+    assert name.words == ("ana", "maria", "smith", "oneil")
+    assert name.joined == (1 << 1) | (1 << 3)
+    assert clean_name("J. Nichols-Young").joined == 1 << 1        # the initial is not a word
+    assert clean_name("Ana Smith").joined == 0
