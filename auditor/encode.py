@@ -31,8 +31,12 @@ NEAR_PREFIX_LETTERS = 2   # NEAR_PAIR: a typo from the third letter on still sha
 JOINED_PATTERN = 16       # added to a Pattern's `part` when the username joins two surnames
 HANDLE_CUT = 15           # the longest handle X allows: longer name patterns are cut there too
 CUT_MARK = "cut:"         # marks a pattern cut at HANDLE_CUT (never part of a name)
-INITIAL_PART = 50         # `part` numbers: name words from 0, initials from 50,
+PARTICLE_PART = 30        # `part` numbers: name words from 0, surname particles from 30,
+INITIAL_PART = 50         # initials from 50,
 USERNAME_PART = 100       # username segments from 100 (one word cannot fill two roles)
+# Words that join a surname without being one ('van' Gils, 'de' la Cruz, 'da' Mata); not those that are
+# common surnames too (Le, Do, Du, La, Di).
+SURNAME_PARTICLES = frozenset("van von vom zu zum de da das dos del della der den ten ter".split())
 
 
 class Kind(IntEnum):
@@ -178,6 +182,24 @@ FilterBlock = tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[int, ...], ...
 _MASK = (1 << 64) - 1
 
 
+def surname_parts(surnames: tuple[str, ...]) -> list[int]:
+    """`part` numbers of surname words: the surnames from 0, particles from PARTICLE_PART.
+
+    A particle before a surname ('van' in van Gils) explains a shown word but is no
+    surname evidence: 'Renske van Kempen' shares only it with Renske van Gils. A word
+    that could be a particle is a surname when no surname follows it (Minh Le).
+    """
+    parts, surname, particle = [], 0, PARTICLE_PART
+    for i, word in enumerate(surnames):
+        if word in SURNAME_PARTICLES and any(w not in SURNAME_PARTICLES for w in surnames[i + 1:]):
+            parts.append(particle)
+            particle += 1
+        else:
+            parts.append(surname)
+            surname += 1
+    return parts
+
+
 def combine(kind: Kind, a: int, b: int) -> int:
     """An order-free token for two keyed tokens (a 64-bit mix; no extra key needed).
 
@@ -318,7 +340,8 @@ class Encoder:
         f_bits: list[tuple[int, ...]] = []
         f_variants: list[tuple[int, ...]] = []
         for role, group in ((Role.GIVEN, given), (Role.SURNAME, surnames), (Role.UNKNOWN, words)):
-            for part, word in enumerate(group):
+            parts = surname_parts(group) if role == Role.SURNAME else range(len(group))
+            for part, word in zip(parts, group):
                 self._word_rows(out, word, role, part, Source.NAME)
                 f_roles.append(int(role))
                 f_parts.append(part)

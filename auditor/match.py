@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .connection_features import EncodedConnections
-from .encode import INITIAL_PART, JOINED_PATTERN, Kind, Pattern, Role, Source
+from .encode import INITIAL_PART, JOINED_PATTERN, PARTICLE_PART, Kind, Pattern, Role, Source
 from .estimate import fit_to_audit
 from .explain import Evidence, explain
 from .namesakes import NamePairs
@@ -333,7 +333,8 @@ class Matcher:
         nick = given & (kind == Kind.NICK)
         nick[nick] = ~np.isin(self._part_key(ev, nick), word_key)
         best((given & (kind != Kind.NICK)) | nick, "given")
-        best((role == Role.SURNAME) & (kind != Kind.PATTERN), "sur")
+        # A particle ('van', 'de') is part of the name shown, but no surname evidence.
+        best((role == Role.SURNAME) & (kind != Kind.PATTERN) & (ev["r_part"].to_numpy() < PARTICLE_PART), "sur")
         best(kind == Kind.PATTERN, "pat")
         # 'Cameron C. Morton' is not Cheryl Morton: a full word the client's name does not
         # explain is the given name shown, and a (middle) initial cannot stand in for it.
@@ -459,7 +460,7 @@ class Matcher:
             need = table.loc[weak.to_numpy(), ["conn", "client", f"{other}_cpart"]]
             if need.empty:
                 continue
-            r_sel = r_f["role"] == role
+            r_sel = (r_f["role"] == role) & (r_f["part"] < PARTICLE_PART)
             r_words = pd.DataFrame({"client": r_f["owner"][r_sel], "r_row": np.flatnonzero(r_sel)})
             # A slice of pairs at a time: (pairs x their words x the client's words) is large at scale.
             step = s.typo_slice

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .encode import INITIAL_PART, Kind, Role, Source
+from .encode import INITIAL_PART, PARTICLE_PART, Kind, Role, Source
 
 if TYPE_CHECKING:
     from .match import MatchSettings
@@ -71,7 +71,8 @@ class NamePairs:
         # rho on the roster, where roles are known and each person is listed once.
         r_words = r_tok[(r_tok["kind"] == Kind.WORD) & (r_tok["r_source"] == Source.NAME)]
         given = r_words.loc[r_words["r_role"] == Role.GIVEN, ["client", "token"]].drop_duplicates()
-        surname = r_words.loc[r_words["r_role"] == Role.SURNAME, ["client", "token"]].drop_duplicates()
+        surname = r_words.loc[(r_words["r_role"] == Role.SURNAME) & (r_words["r_part"] < PARTICLE_PART),
+                              ["client", "token"]].drop_duplicates()
         both = given.merge(surname, on="client")
         keys = pair_key(both["token_x"].to_numpy(), both["token_y"].to_numpy())
         in_roster = pd.Series(keys).value_counts()

@@ -460,3 +460,14 @@ def test_a_word_hyphen_joined_to_the_surname_is_not_the_given_name(key):
     assert joined is None or (_levels(joined).get("given name") == "differs" and joined.tier == "possible")
     assert _levels(found[(1, "1")])["given name"] != "differs"      # not joined: a close spelling
     assert found[(2, "1")].tier == "likely"                            # the given name before the compound
+
+
+def test_a_surname_particle_alone_is_no_surname_evidence(key):
+    """'Renske van Kempen' shares only 'van' with Renske van Gils; 'Renske van Gils' is her."""
+    records = _roster([_client("1", "Renske", "van Gils"), _client("2", "Minh", "Le")])
+    found = _match(key, records, [conn(display_name="Renske van Kempen"), conn(display_name="Renske van Gils"),
+                                  conn(display_name="Minh Le")], MatchSettings(possible=0.001))
+    kempen = found.get((0, "1"))
+    assert kempen is None or (_levels(kempen).get("surname") == "differs" and kempen.score < 0.1)
+    assert found[(1, "1")].tier == "likely" and _levels(found[(1, "1")])["surname"] == "exact"
+    assert found[(2, "2")].tier == "likely"          # 'le' alone is a surname (Lê), not a particle

@@ -106,3 +106,13 @@ def test_hyphen_joined_words_are_marked_as_one_compound():
     assert name.joined == (1 << 1) | (1 << 3)
     assert clean_name("J. Nichols-Young").joined == 1 << 1        # the initial is not a word
     assert clean_name("Ana Smith").joined == 0
+
+
+def test_surname_particles_are_numbered_apart_only_before_a_surname():
+    from auditor.encode import PARTICLE_PART, surname_parts
+
+    assert surname_parts(("van", "gils")) == [PARTICLE_PART, 0]
+    assert surname_parts(("van", "den", "broek", "smit")) == [PARTICLE_PART, PARTICLE_PART + 1, 0, 1]
+    assert surname_parts(("garcia", "de", "leon")) == [0, PARTICLE_PART, 1]
+    assert surname_parts(("de",)) == [0]                   # no surname follows: it is the surname
+    assert surname_parts(("le", "pham")) == [0, 1]         # Le is a surname, never a particle
