@@ -38,7 +38,7 @@ def fit_to_audit(table: pd.DataFrame, groups: Groups, listing: np.ndarray | None
     share = np.full(lists, s.prior_client_share)
     conn = table["conn"].to_numpy()
     row_list = listing[conn]
-    levels = NameLevels.of(table) if s.estimate_m else None
+    levels = NameLevels.of(table, s) if s.estimate_m else None
     for _ in range(s.prior_rounds):
         logit = table["logit"].to_numpy(dtype=float)
         score, _ = groups.against_none(logit)
@@ -75,21 +75,28 @@ class NameLevels:
     m = P(level | same person). Hand-set values were guesses; the audit's own pairs,
     weighted by how likely each is the client, measure them: a sounds-alike code that
     is no close spelling turns out to be far rarer among true pairs than guessed.
-    Only name words shown as a name count (a word inside a username has its own m).
+    Only name words shown as a name count (a word inside a username has its own m). A
+    display word the client's name does not explain is measured the same way, per word
+    (hand-set 0.1; bench/ clients never show one, real profiles add middle names).
     """
 
     rows: dict[tuple[str, int], np.ndarray]   # rows of the table at each level
     names_only: np.ndarray                    # rows without an identifier or a username pattern
+    extra_words: np.ndarray                   # per row: display words the client's name does not explain
+    extra_m0: float                           # m of one such word before the audit (settings.extra_word_m)
+    extra_u: float
+    extra_m: float
     m: dict[tuple[str, int], float] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, table: pd.DataFrame) -> "NameLevels":
+    def of(cls, table: pd.DataFrame, s: "MatchSettings") -> "NameLevels":
         rows = {}
         for (prefix, kind) in M_LEVELS:
             shown = (table[f"{prefix}_src"] == Source.NAME).to_numpy()
             rows[(prefix, kind)] = np.flatnonzero(shown & (table[f"{prefix}_kind"] == kind).to_numpy()).astype(np.int32)
         names_only = table["id_w"].isna().to_numpy() & ~table["use_pattern"].to_numpy()
-        return cls(rows, names_only, dict(M_LEVELS))
+        extra_words = table["extra_n"].to_numpy()
+        return cls(rows, names_only, extra_words, s.extra_word_m, s.extra_word_u, s.extra_word_m, dict(M_LEVELS))
 
     def update_m(self, table: pd.DataFrame, score: np.ndarray, pseudo: float) -> None:
         """One M-step: each level's m from the scores, held towards its default by `pseudo`
@@ -105,6 +112,11 @@ class NameLevels:
             self.m[level] = m
         for prefix, column in columns.items():
             table[f"{prefix}_w"] = column
+        # Words the roster lacks ('Karla Padilla Olivas' for Karla Olivas): per word, how many
+        # the audit's likely matches show.
+        words_seen = float((weight * self.extra_words).sum())
+        self.extra_m = max((words_seen + pseudo * self.extra_m0) / max(total + pseudo, 1e-12), 1e-4)
+        table["extra"] = self.extra_words * np.log2(self.extra_m / self.extra_u)
         del columns, weight
         name_w = set_name_weight(table)
         table["logit"] = table["logit"].to_numpy(dtype=float) + (name_w - name_before)

@@ -73,7 +73,8 @@ class MatchSettings:
     rare_surname_bits: float = 12.0     # an initial + a surname this rare may be `likely`
     initial_floor: float = 0.01
     nickname_floor: float = 1e-4
-    extra_word: float = -1.6            # log2(0.1 / 0.3): a display word the client's name lacks
+    extra_word_m: float = 0.1           # a display word the client's name lacks: P per word, same person
+    extra_word_u: float = 0.3           # ... and for a stranger who shares the name words (log2 ratio -1.6)
     extra_words_max: int = 2
     # Different people of one list (platform and the therapist's account) who fit the same client
     # share that client; rows of one person (a friend who is also followed) do not compete.
@@ -383,7 +384,8 @@ class Matcher:
             [sur_missing & (words >= 2), sur_missing & only_username],
             [s.disagree_surname, s.disagree_username], 0.0)
         table["together"] = together.correction(table, self.settings, population, conns.platform, roster.size)
-        table["extra"] = self._unexplained(table, words)
+        table["extra_n"] = self._unexplained(table, words)
+        table["extra"] = table["extra_n"].to_numpy() * np.log2(s.extra_word_m / s.extra_word_u)
         set_name_weight(table)
         prior = np.log2(s.prior_client_share / (1 - s.prior_client_share)) - np.log2(roster.size)
         table["logit"] = prior + table["id_w"].fillna(0) + table["name_w"]
@@ -421,7 +423,7 @@ class Matcher:
         return np.where(found, counts[at] if len(pairs) else 0, 0)
 
     def _unexplained(self, table: pd.DataFrame, words: np.ndarray) -> np.ndarray:
-        """Weight (<= 0) of display-name words that no part of the client's name explains.
+        """Display-name words that no part of the client's name explains (at most `extra_words_max`).
 
         'Heitor Goncalves Silveira' is not Heitor Silveira as surely as 'Heitor Silveira'
         is: a stranger who shares two words often has a third (double surnames,
@@ -434,8 +436,7 @@ class Matcher:
             count = count + (table[f"{prefix}_kind"] == -1).to_numpy()     # rescued as a typo
         disagree = (table["given_disagree"] < 0).to_numpy() & (words >= 2)
         disagree = disagree.astype(int) + ((table["sur_disagree"] < 0).to_numpy() & (words >= 2))
-        extra = np.clip(words - count - disagree, 0, s.extra_words_max)
-        return extra * s.extra_word
+        return np.clip(words - count - disagree, 0, s.extra_words_max).astype(np.int8)
 
     def _typos(self, table: pd.DataFrame, roster: EncodedRoster, conns: EncodedConnections,
                rarity: pd.DataFrame, population: int) -> pd.DataFrame:

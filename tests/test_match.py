@@ -359,12 +359,12 @@ def test_m_of_a_name_level_is_estimated_from_the_audits_scores():
     table = pd.DataFrame({
         "given_w": np.full(n, 5.0), "given_kind": kind, "given_src": np.full(n, float(Source.NAME)),
         "sur_w": np.full(n, 8.0), "sur_kind": np.full(n, float(Kind.WORD)), "sur_src": np.full(n, float(Source.NAME)),
-        "together": 0.0, "given_disagree": 0.0, "sur_disagree": 0.0, "extra": 0.0, "pat_w": np.nan,
-        "id_w": np.nan, "use_pattern": False})
+        "together": 0.0, "given_disagree": 0.0, "sur_disagree": 0.0, "extra": 0.0, "extra_n": np.int8(0),
+        "pat_w": np.nan, "id_w": np.nan, "use_pattern": False})
     table["name_w"] = 13.0
     table["logit"] = -5.0 + 13.0
     score = np.where(np.arange(n) < 100, 0.01, 0.9)  # the sounds-alike pairs are seldom the client
-    levels = NameLevels.of(table)
+    levels = NameLevels.of(table, MatchSettings())
     levels.update_m(table, score, pseudo=0.0)
     phonetic = ("given", int(Kind.PHONETIC))
     expected = 100 * 0.01 / (100 * 0.01 + 900 * 0.9)
@@ -375,7 +375,7 @@ def test_m_of_a_name_level_is_estimated_from_the_audits_scores():
     assert levels.m[surname] == pytest.approx(1.0)
     assert table["logit"].iloc[0] == pytest.approx(8.0 + shift + np.log2(1.0 / M_LEVELS[surname]))
     assert levels.m[("given", int(Kind.WORD))] == pytest.approx(900 * 0.9 / (100 * 0.01 + 900 * 0.9))
-    held = NameLevels.of(table)
+    held = NameLevels.of(table, MatchSettings())
     held.update_m(table, score, pseudo=1e9)        # a huge pseudo-count keeps the defaults
     assert held.m[phonetic] == pytest.approx(M_LEVELS[phonetic], rel=1e-3)
 
@@ -471,3 +471,30 @@ def test_a_surname_particle_alone_is_no_surname_evidence(key):
     assert kempen is None or (_levels(kempen).get("surname") == "differs" and kempen.score < 0.1)
     assert found[(1, "1")].tier == "likely" and _levels(found[(1, "1")])["surname"] == "exact"
     assert found[(2, "2")].tier == "likely"          # 'le' alone is a surname (Lê), not a particle
+
+
+def test_m_of_a_word_the_roster_lacks_is_estimated_from_the_audits_scores():
+    """EM M-step: m of an unexplained display word = score-weighted words per pair; the pairs
+    showing such words move by their count x the change of log2 m."""
+    from auditor.estimate import NameLevels
+
+    n = 1000
+    extra_n = np.zeros(n, dtype=np.int8)
+    extra_n[:200] = 1                                 # 200 pairs show one word the roster lacks
+    extra_n[:50] = 2                                  # ... 50 of them two
+    s = MatchSettings()
+    per_word = np.log2(s.extra_word_m / s.extra_word_u)
+    table = pd.DataFrame({
+        "given_w": np.full(n, 5.0), "given_kind": np.nan, "given_src": np.nan, "sur_w": np.full(n, 8.0),
+        "sur_kind": np.nan, "sur_src": np.nan, "together": 0.0, "given_disagree": 0.0, "sur_disagree": 0.0,
+        "extra_n": extra_n, "extra": extra_n * per_word, "pat_w": np.nan, "id_w": np.nan, "use_pattern": False})
+    table["name_w"] = 13.0 + table["extra"]
+    table["logit"] = -5.0 + table["name_w"]
+    score = np.where(extra_n > 0, 0.05, 0.9)          # pairs with such words are seldom the client
+    levels = NameLevels.of(table, s)
+    levels.update_m(table, score, pseudo=0.0)
+    m = (150 * 0.05 + 50 * 2 * 0.05) / (200 * 0.05 + 800 * 0.9)
+    assert levels.extra_m == pytest.approx(m)
+    assert table["extra"].iloc[0] == pytest.approx(2 * np.log2(m / s.extra_word_u))
+    assert table["logit"].iloc[0] == pytest.approx(-5.0 + 13.0 + 2 * np.log2(m / s.extra_word_u))
+    assert table["logit"].iloc[999] == pytest.approx(-5.0 + 13.0)
