@@ -15,7 +15,7 @@ from connectors.interface import Connection
 
 from .encode import HANDLE_CUT, Encoder, Identity, Source, TokenRows, WordFilters
 from .normalize import (NameWords, canonical_email, canonical_handle, canonical_phone, clean_name,
-                        email_local, handle_from_url, username_segments)
+                        email_local, handle_from_url, profile_name_part, username_segments)
 
 CUT_PLATFORMS = frozenset({"x", "twitter"})   # handles there stop at HANDLE_CUT characters
 
@@ -44,7 +44,7 @@ def identity_of_connection(conn: Connection, region: str = "US",
     usernames: list[tuple[int, tuple[str, ...], bool]] = []
     for platform, handle in dict.fromkeys(handles):
         local = handle.split("@", 1)[0]
-        segments = username_segments(local)
+        segments = username_segments(profile_name_part(platform, local))
         if segments and not handle.isdigit():
             cut = platform in CUT_PLATFORMS and len(local) == HANDLE_CUT
             usernames.append((int(Source.USERNAME), segments, cut))

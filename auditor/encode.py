@@ -200,6 +200,28 @@ def surname_parts(surnames: tuple[str, ...]) -> list[int]:
     return parts
 
 
+def surname_pattern_forms(surnames: tuple[str, ...]) -> dict[str, int]:
+    """Surname spellings a username may hold -> 0, or JOINED_PATTERN for two surnames glued.
+
+    Each surname alone, with its particles glued on too ('bruin', 'debruin'); never a
+    particle alone ('dde' is no initial + surname of Dani de Bruin); all of them joined
+    when there are two surnames ('gutierrezpichardo').
+    """
+    forms: dict[str, int] = {}
+    prefix = ""
+    for word, part in zip(surnames, surname_parts(surnames)):
+        if part >= PARTICLE_PART:
+            prefix += word
+            continue
+        forms.setdefault(word, 0)
+        if prefix:
+            forms.setdefault(prefix + word, 0)
+        prefix = ""
+    if sum(1 for part in surname_parts(surnames) if part < PARTICLE_PART) > 1:
+        forms.setdefault("".join(surnames), JOINED_PATTERN)
+    return forms
+
+
 def combine(kind: Kind, a: int, b: int) -> int:
     """An order-free token for two keyed tokens (a 64-bit mix; no extra key needed).
 
@@ -447,9 +469,7 @@ class Encoder:
 
     def _pattern_rows(self, out: _BlockBuilder, given: tuple[str, ...], surnames: tuple[str, ...]) -> None:
         """Usernames people build from their names, derived on the roster side."""
-        surname_forms = {s: 0 for s in surnames}
-        if len(surnames) > 1:
-            surname_forms["".join(surnames)] = JOINED_PATTERN     # 'gutierrezpichardo': both surnames
+        surname_forms = surname_pattern_forms(surnames)
         for g in given:
             nicks = {n for c in self.names.canonicals(g) for n in self.names.nick_forms(c)} - {g}
             for s, joined in surname_forms.items():

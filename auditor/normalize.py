@@ -237,6 +237,15 @@ def username_segments(value: str) -> tuple[str, ...]:
     return tuple(seg for seg in _SEPARATORS.split(letters) if seg and seg.strip())
 
 
+_LINKEDIN_SUFFIX = re.compile(r"-[0-9a-f]*[0-9][0-9a-f]*$")
+
+
+def profile_name_part(platform: str, handle: str) -> str:
+    """The part of a handle a person chose: LinkedIn appends a hex id to taken vanity names
+    ('ana-smith-31dde5'), whose letters ('dde') are no name."""
+    return _LINKEDIN_SUFFIX.sub("", handle) if platform == "linkedin" else handle
+
+
 def username_core(value: str) -> str:
     """All the letters of a username glued: 'ana.smith_88' -> 'anasmith'."""
     return "".join(username_segments(value))

@@ -498,3 +498,15 @@ def test_m_of_a_word_the_roster_lacks_is_estimated_from_the_audits_scores():
     assert table["extra"].iloc[0] == pytest.approx(2 * np.log2(m / s.extra_word_u))
     assert table["logit"].iloc[0] == pytest.approx(-5.0 + 13.0 + 2 * np.log2(m / s.extra_word_u))
     assert table["logit"].iloc[999] == pytest.approx(-5.0 + 13.0)
+
+
+def test_a_particle_and_a_linkedin_id_make_no_username_pattern(key):
+    """'ferahdiba-erdogan-31dde5' holds 'dde': neither d + 'de' (Dani de Bruin) nor any name."""
+    records = _roster([_client("1", "Dani", "de Bruin")])
+    found = _match(key, records, [conn(platform="linkedin", relation="mutual", display_name="Ferahdiba Erdogan",
+                                       profile_url="https://www.linkedin.com/in/ferahdiba-erdogan-31dde5/"),
+                                  conn(platform="instagram", relation="follower", username="danidebruin")],
+                   MatchSettings(possible=0.001))
+    stranger = found.get((0, "1"))
+    assert stranger is None or stranger.score < 0.05
+    assert found[(1, "1")].tier == "likely"

@@ -116,3 +116,22 @@ def test_surname_particles_are_numbered_apart_only_before_a_surname():
     assert surname_parts(("garcia", "de", "leon")) == [0, PARTICLE_PART, 1]
     assert surname_parts(("de",)) == [0]                   # no surname follows: it is the surname
     assert surname_parts(("le", "pham")) == [0, 1]         # Le is a surname, never a particle
+
+
+def test_linkedin_hex_suffix_is_no_part_of_the_name():
+    from auditor.normalize import profile_name_part, username_segments
+
+    assert username_segments(profile_name_part("linkedin", "ferahdiba-erdogan-31dde5")) == ("ferahdiba", "erdogan")
+    assert profile_name_part("linkedin", "ana-smith") == "ana-smith"
+    assert profile_name_part("linkedin", "ana-smith-deaf") == "ana-smith-deaf"      # letters only: a name
+    assert profile_name_part("instagram", "ana_smith-31dde5") == "ana_smith-31dde5"
+
+
+def test_surname_patterns_glue_particles_and_never_stand_alone():
+    from auditor.encode import JOINED_PATTERN, surname_pattern_forms
+
+    assert surname_pattern_forms(("de", "bruin")) == {"bruin": 0, "debruin": 0}
+    assert surname_pattern_forms(("nunes", "cirino")) == {"nunes": 0, "cirino": 0, "nunescirino": JOINED_PATTERN}
+    assert surname_pattern_forms(("alves", "da", "cunha")) == {"alves": 0, "cunha": 0, "dacunha": 0,
+                                                                "alvesdacunha": JOINED_PATTERN}
+    assert surname_pattern_forms(("smith",)) == {"smith": 0}
