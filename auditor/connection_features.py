@@ -129,14 +129,19 @@ def listings(connections: Sequence[Connection], platform: np.ndarray) -> tuple[n
     """Per connection: the list it is in (platform and the therapist's account there) and the
     person it is in that list, as small numbers. One person may fill several rows of a list
     (friend and followed, follower and following); numbers say only which rows go together.
+    A list holds a person once per relation, so two friends named alike are two people: the
+    k-th row of an identity in one relation goes with the k-th row of it in another.
     `platform` holds the connections' platform codes."""
     lists: dict[tuple[int, str], int] = {}
-    people: dict[tuple[int, str], int] = {}
+    people: dict[tuple[int, str, int], int] = {}
+    seen: dict[tuple[int, str, str], int] = {}
     listing = np.empty(len(connections), dtype=np.int32)
     person = np.empty(len(connections), dtype=np.int32)
     for i, conn in enumerate(connections):
         which = listing[i] = lists.setdefault((int(platform[i]), conn.account), len(lists))
-        person[i] = people.setdefault((which, connection_identity(conn)), len(people))
+        identity = connection_identity(conn)
+        nth = seen[(which, identity, conn.relation)] = seen.get((which, identity, conn.relation), -1) + 1
+        person[i] = people.setdefault((which, identity, nth), len(people))
     return listing, person
 
 

@@ -216,6 +216,10 @@ def test_one_account_per_list_shares_a_client(key):
     assert two_people[(1, "1")].score <= 0.5
     assert same_person[(0, "1")].score == same_person[(1, "1")].score > 0.9
     assert by_name[(0, "1")].score == by_name[(1, "1")].score > 0.9
+    # Two friends of one friend list with the same name are two people (a list names a person once).
+    two_friends = _match(key, records, [conn(display_name="Rosalind Quarrington", relation="friend"),
+                                        conn(display_name="Rosalind Quarrington", relation="friend")])
+    assert two_friends[(0, "1")].score == two_friends[(1, "1")].score <= 0.5
     assert two_lists[(0, "1")].score == two_lists[(1, "1")].score > 0.9
     off = _match(key, records, [conn(**ig, username="rosie.q"), conn(**ig, username="rq.photos")],
                  MatchSettings(one_account_per_platform=False))
