@@ -383,7 +383,7 @@ class Matcher:
         table["sur_disagree"] = np.select(
             [sur_missing & (words >= 2), sur_missing & only_username],
             [s.disagree_surname, s.disagree_username], 0.0)
-        table["together"] = together.correction(table, self.settings, population, conns.platform, roster.size)
+        table["together"] = together.correction(table, self.settings, population)
         table["extra_n"] = self._unexplained(table, words)
         table["extra"] = table["extra_n"].to_numpy() * np.log2(s.extra_word_m / s.extra_word_u)
         set_name_weight(table)

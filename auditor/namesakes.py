@@ -23,7 +23,7 @@ class NamePairs:
     product of the two frequencies; namesakes of a client in the lists say so directly.
     """
 
-    in_conns: pd.Series      # pair key -> connections whose display name has both words
+    in_conns: pd.Series      # pair key -> 1 + strangers seen for certain with both words in the lists
     in_roster: pd.Series     # pair key -> clients with this given name and surname
     rho: float               # co-occurrence of name words over what independence predicts
     words: pd.Series         # (client, role, part) key -> the client's name-word token
@@ -63,11 +63,14 @@ class NamePairs:
         joined = joined[joined["token_x"].to_numpy() < joined["token_y"].to_numpy()]
         keys = pair_key(joined["token_x"].to_numpy(), joined["token_y"].to_numpy())
         if platform is not None:
-            # Namesakes counted on the connection's own platform: one person has one account
-            # there, so another account with the name is another person (on other platforms
-            # it may be the client again).
-            keys = platform_key(keys, platform[joined["conn"].to_numpy()])
-        in_conns = pd.Series(keys).value_counts()
+            # Namesakes: one person has one account on a platform, so of n accounts with the
+            # name there, at least n - 1 are other people (the client may be any one of them,
+            # on each platform): summed over the platforms, strangers seen for certain.
+            per_platform = pd.DataFrame({"key": keys, "platform": platform[joined["conn"].to_numpy()]})
+            counts = per_platform.groupby(["key", "platform"], sort=False).size()
+            in_conns = (counts - 1).groupby(level="key").sum() + 1
+        else:
+            in_conns = pd.Series(keys).value_counts()
         # rho on the roster, where roles are known and each person is listed once.
         r_words = r_tok[(r_tok["kind"] == Kind.WORD) & (r_tok["r_source"] == Source.NAME)]
         given = r_words.loc[r_words["r_role"] == Role.GIVEN, ["client", "token"]].drop_duplicates()
@@ -91,8 +94,7 @@ class NamePairs:
         words_by_key = words_by_key[~words_by_key.index.duplicated()]
         return cls(in_conns, in_roster, rho, words_by_key, rho_of)
 
-    def correction(self, table: pd.DataFrame, settings: "MatchSettings", population: int,
-                   platform: np.ndarray | None = None, roster_size: int = 0) -> np.ndarray:
+    def correction(self, table: pd.DataFrame, settings: "MatchSettings", population: int) -> np.ndarray:
         """Correction (bits, <= 0) for a given name and a surname that agree together.
 
         Expected strangers with both words: rho x population x u_given x u_surname; where
@@ -113,22 +115,15 @@ class NamePairs:
             clients = table["client"].to_numpy()[exact]
             keys = pair_key(self.word_token(clients, Role.GIVEN, table["given_rpart"].to_numpy()[exact]),
                             self.word_token(clients, Role.SURNAME, table["sur_rpart"].to_numpy()[exact]))
-            # Exposure: the share of the population where namesakes were counted.
-            exposure = np.ones(len(keys))
-            in_conns_keys = keys
-            if platform is not None:
-                plat = platform[table["conn"].to_numpy()[exact]]
-                in_conns_keys = platform_key(keys, plat)
-                codes, counts = np.unique(platform, return_counts=True)
-                on_platform = counts[np.searchsorted(codes, plat)]
-                exposure = (on_platform + roster_size) / population
-            seen = (self.in_conns.reindex(in_conns_keys).fillna(1).to_numpy() - 1
+            # Strangers seen with both words, in the lists (see `measure`) and among the other
+            # clients: the whole population was looked at (exposure 1).
+            seen = (self.in_conns.reindex(keys).fillna(1).to_numpy() - 1
                     + self.in_roster.reindex(keys).fillna(1).to_numpy() - 1)
             independent = (population * table["given_u"].to_numpy()[exact].astype(float)
                            * table["sur_u"].to_numpy()[exact].astype(float))
             expected = self.rho_for(clients) * independent
             a = s.namesake_shape
-            estimate = (np.maximum(seen, 0) + a) / (exposure + a / np.maximum(expected, 1e-12))
+            estimate = (np.maximum(seen, 0) + a) / (1.0 + a / np.maximum(expected, 1e-12))
             out[exact] = np.minimum(np.log2(independent / estimate), 0.0)
         return out
 
@@ -152,12 +147,6 @@ def rho_per_client(both: pd.DataFrame, observed: np.ndarray, expected: np.ndarra
         log_rho += 0.5 * np.log2(rows[column].map(word).to_numpy())
     per_client = pd.Series(log_rho).groupby(both["client"].to_numpy()).mean()
     return np.exp2(per_client)
-
-
-def platform_key(keys: np.ndarray, platform: np.ndarray) -> np.ndarray:
-    """A pair key specific to one platform."""
-    with np.errstate(over="ignore"):
-        return keys ^ (platform.astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93))
 
 
 def pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:

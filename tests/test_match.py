@@ -514,3 +514,18 @@ def test_a_particle_and_a_linkedin_id_make_no_username_pattern(key):
     stranger = found.get((0, "1"))
     assert stranger is None or stranger.score < 0.05
     assert found[(1, "1")].tier == "likely"
+
+
+def test_namesakes_are_counted_on_every_platform_where_they_must_be_strangers(key):
+    """Three friends named like the client on Facebook are at least two strangers with her
+    name, which makes the same name on X less telling; the name once on each of three other
+    platforms may be the client every time, and says nothing of strangers."""
+    records = _roster([_client("1", "Rosalind", "Quarrington")])
+    on_x = conn(platform="x", relation="follower", username="rq", display_name="Rosalind Quarrington")
+    friends = [conn(display_name="Rosalind Quarrington", relation="friend") for _ in range(3)]
+    spread = [conn(platform=p, relation="follower", username=f"rq.{p}", display_name="Rosalind Quarrington")
+              for p in ("instagram", "tiktok", "threads")]
+    strangers = _strangers(300)
+    crowded = _match(key, records, [on_x] + friends + strangers)
+    alone = _match(key, records, [on_x] + spread + strangers)
+    assert crowded[(0, "1")].score < alone[(0, "1")].score - 0.02
