@@ -339,7 +339,7 @@ class Matcher:
         best(kind == Kind.PATTERN, "pat")
         # 'Cameron C. Morton' is not Cheryl Morton: a full word the client's name does not
         # explain is the given name shown, and a (middle) initial cannot stand in for it.
-        table["explained"] = self._explained(table, ev)
+        table["explained"], table["shown"] = self._explained(table, ev)
         return table
 
     def _combine(self, table: pd.DataFrame, roster: EncodedRoster, conns: EncodedConnections,
@@ -361,8 +361,13 @@ class Matcher:
         table = self._typos(table, roster, conns, rarity, population)
         if conns.joined is not None:
             # 'Joyce Nichols-Young' is not Nicholas Young: a word hyphen-joined to the word shown
-            # as the surname is part of that compound surname, not a given name.
-            blank(table, in_one_compound(table, conns.joined), ["given_w", "given_kind", "given_cpart"])
+            # as the surname is part of that compound surname, not a given name. And 'Ralf-Peter'
+            # is not Ralf: a given name shown in a compound the client's names do not fill.
+            other_given = in_one_compound(table, conns.joined) | in_unfilled_compound(table, conns.joined)
+            blank(table, other_given, ["given_w", "given_kind", "given_cpart"])
+        # 'Juan Carlos Monroy' is not José Carlos Monroy: the first word shown is no name of hers
+        # while her second given name is matched after it, where her first should be.
+        blank(table, first_given_replaced(table), ["given_w", "given_kind", "given_cpart"])
 
         words = conns.name_words[table["conn"].to_numpy()]
         explained = table["explained"].to_numpy()
@@ -403,8 +408,9 @@ class Matcher:
         return key
 
     @staticmethod
-    def _explained(table: pd.DataFrame, ev: pd.DataFrame) -> np.ndarray:
-        """Per pair: display-name words that agree with some word of the client's name."""
+    def _explained(table: pd.DataFrame, ev: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Per pair: how many display-name words agree with some word of the client's name,
+        and which (bit j for word j)."""
         kind = ev["kind"].to_numpy()
         sel = ((ev["c_source"].to_numpy() == Source.NAME) & (ev["c_part"].to_numpy() < INITIAL_PART)
                & np.isin(kind, [int(Kind.WORD), int(Kind.NICK), int(Kind.PHONETIC)]))
@@ -413,14 +419,19 @@ class Matcher:
         words = Matcher._part_key(ev, sel)
         words.sort()                                              # in place: tens of millions of rows
         words = words[first_of_runs(words)]                      # distinct (connection, client, word)
+        bits = (words >> 2) & 0x3F                                # the word's place (< INITIAL_PART)
+        np.left_shift(1, bits, out=bits)
         words >>= 12                                              # -> pair keys, still sorted
         starts = np.flatnonzero(first_of_runs(words))
         pairs, counts = words[starts], np.diff(np.append(starts, len(words)))
-        del words, starts
+        masks = np.bitwise_or.reduceat(bits, starts) if len(starts) else np.zeros(0, np.int64)
+        del words, bits, starts
         wanted = pair_keys(table["conn"].to_numpy(), table["client"].to_numpy())
         at = np.minimum(np.searchsorted(pairs, wanted), max(len(pairs) - 1, 0))
-        found = (pairs[at] == wanted) if len(pairs) else np.zeros(len(wanted), dtype=bool)
-        return np.where(found, counts[at] if len(pairs) else 0, 0)
+        if not len(pairs):
+            return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=np.int64)
+        found = pairs[at] == wanted
+        return np.where(found, counts[at], 0), np.where(found, masks[at], 0)
 
     def _unexplained(self, table: pd.DataFrame, words: np.ndarray) -> np.ndarray:
         """Display-name words that no part of the client's name explains (at most `extra_words_max`).
@@ -605,3 +616,49 @@ def in_one_compound(table: pd.DataFrame, joined: np.ndarray) -> np.ndarray:
     mask = joined[table["conn"].to_numpy()[shown]]
     out[shown] = usable & ((mask & bits) == bits)
     return out
+
+
+def _compound_bits(joined: np.ndarray, word: np.ndarray) -> np.ndarray:
+    """Per row: bits of the display words in the hyphenated compound that holds `word` (just
+    the word's own bit when it stands alone). `joined` is per row: bit j when word j is
+    hyphen-joined to word j - 1."""
+    span = np.left_shift(np.int64(1), word)
+    for _ in range(4):                                         # compounds of up to five words
+        span = span | ((span & joined) >> 1) | ((span << 1) & joined)
+    return span
+
+
+def in_unfilled_compound(table: pd.DataFrame, joined: np.ndarray) -> np.ndarray:
+    """Pairs whose given name is matched on one part of a hyphenated display word whose other
+    parts no name of the client explains ('Ralf-Peter' for Ralf)."""
+    out = np.zeros(len(table), dtype=bool)
+    part = table["given_cpart"].to_numpy()
+    shown = ((table["given_src"] == Source.NAME).to_numpy() & ~np.isnan(part) & (np.nan_to_num(part) < 63))
+    if not shown.any():
+        return out
+    rows = np.flatnonzero(shown)
+    compound = _compound_bits(joined[table["conn"].to_numpy()[rows]], part[rows].astype(np.int64))
+    out[rows] = (compound & ~accounted_words(table)[rows]) != 0
+    return out
+
+
+def accounted_words(table: pd.DataFrame) -> np.ndarray:
+    """Per pair: bits of the display words the client's name explains, the words matched as
+    given name and surname (a close spelling too) included."""
+    mask = table["shown"].to_numpy().copy()
+    for prefix in ("given", "sur"):
+        part = table[f"{prefix}_cpart"].to_numpy()
+        ok = (table[f"{prefix}_src"] == Source.NAME).to_numpy() & ~np.isnan(part) & (np.nan_to_num(part) < 63)
+        mask[ok] |= np.left_shift(np.int64(1), part[ok].astype(np.int64))
+    return mask
+
+
+def first_given_replaced(table: pd.DataFrame) -> np.ndarray:
+    """Pairs whose given name is matched on the client's second (or later) given name, on a
+    display word after the first, while the first display word is no name of the client's."""
+    part = table["given_cpart"].to_numpy()
+    later = ((table["given_src"] == Source.NAME).to_numpy() & (np.nan_to_num(part) >= 1)
+             & (np.nan_to_num(part) < INITIAL_PART) & (np.nan_to_num(table["given_rpart"].to_numpy()) >= 1)
+             & (table["given_kind"] != Kind.INITIAL).to_numpy())
+    first_unexplained = (accounted_words(table) & 1) == 0
+    return later & first_unexplained

@@ -529,3 +529,21 @@ def test_namesakes_are_counted_on_every_platform_where_they_must_be_strangers(ke
     crowded = _match(key, records, [on_x] + friends + strangers)
     alone = _match(key, records, [on_x] + spread + strangers)
     assert crowded[(0, "1")].score < alone[(0, "1")].score - 0.02
+
+
+def test_a_given_name_shown_in_a_compound_or_after_another_first_name_differs(key):
+    """'Ralf-Peter' is not Ralf, 'Juan Carlos' is not José Carlos; 'Anna-Lena' is Anna-Lena (the
+    client reader splits her given name in two words, as here),
+    'Carlos Monroy' may be José Carlos Monroy, and a compound surname stays a surname."""
+    records = _roster([_client("1", "Ralf", "Zimmermeister"), _client("2", "jose carlos", "Monroyaldo"),
+                       _client("3", "anna lena", "Bergfeldt"), _client("4", "Lisa", "Dunnington")])
+    shown = ["Ralf-Peter Zimmermeister", "Juan Carlos Monroyaldo", "Anna-Lena Bergfeldt", "Carlos Monroyaldo",
+             "Lisa Dunnington-Vargas", "Ralf Zimmermeister"]
+    found = _match(key, records, [conn(display_name=d) for d in shown], MatchSettings(possible=0.001))
+    for row, client in ((0, "1"), (1, "2")):
+        other = found.get((row, client))
+        assert other is None or (_levels(other)["given name"] == "differs" and other.tier == "possible")
+    assert found[(2, "3")].tier == "likely"
+    assert _levels(found[(3, "2")])["given name"] == "exact"
+    assert _levels(found[(4, "4")])["given name"] == "exact"
+    assert found[(5, "1")].tier == "likely"
