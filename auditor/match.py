@@ -31,6 +31,7 @@ from .estimate import fit_to_audit
 from .explain import Evidence, explain
 from .namesakes import NamePairs
 from .pair_table import Groups, blank, first_of_runs, pair_keys, set_better, set_name_weight
+from .shown_words import first_given_replaced, in_one_compound, in_unfilled_compound
 from .roster import EncodedRoster
 from .spelling import NearSpellings, bloom_dice, chance_rates, shares_variant, word_length
 from .weights import EVIDENCE, PATTERNS, TYPO_M
@@ -592,73 +593,3 @@ class Matcher:
 
 
 _TIER_CODES = ("", "possible", "likely", "confirmed")
-
-
-
-
-def in_one_compound(table: pd.DataFrame, joined: np.ndarray) -> np.ndarray:
-    """Pairs whose given-name word and surname word are parts of one hyphenated display word.
-
-    `joined` holds, per connection, bit j set when display word j is hyphen-joined to word
-    j - 1; words i < k are one compound when bits i+1..k are all set.
-    """
-    out = np.zeros(len(table), dtype=bool)
-    shown = ((table["given_src"] == Source.NAME) & (table["sur_src"] == Source.NAME)
-             & table["given_cpart"].notna() & table["sur_cpart"].notna()).to_numpy()
-    if not shown.any():
-        return out
-    given = table["given_cpart"].to_numpy()[shown].astype(np.int64)
-    sur = table["sur_cpart"].to_numpy()[shown].astype(np.int64)
-    lo, hi = np.minimum(given, sur), np.maximum(given, sur)
-    usable = (hi < INITIAL_PART) & (hi > lo) & (hi < 63)
-    span = np.where(usable, hi - lo, 0)
-    bits = ((np.int64(1) << span) - 1) << np.where(usable, lo + 1, 0)
-    mask = joined[table["conn"].to_numpy()[shown]]
-    out[shown] = usable & ((mask & bits) == bits)
-    return out
-
-
-def _compound_bits(joined: np.ndarray, word: np.ndarray) -> np.ndarray:
-    """Per row: bits of the display words in the hyphenated compound that holds `word` (just
-    the word's own bit when it stands alone). `joined` is per row: bit j when word j is
-    hyphen-joined to word j - 1."""
-    span = np.left_shift(np.int64(1), word)
-    for _ in range(4):                                         # compounds of up to five words
-        span = span | ((span & joined) >> 1) | ((span << 1) & joined)
-    return span
-
-
-def in_unfilled_compound(table: pd.DataFrame, joined: np.ndarray) -> np.ndarray:
-    """Pairs whose given name is matched on one part of a hyphenated display word whose other
-    parts no name of the client explains ('Ralf-Peter' for Ralf)."""
-    out = np.zeros(len(table), dtype=bool)
-    part = table["given_cpart"].to_numpy()
-    shown = ((table["given_src"] == Source.NAME).to_numpy() & ~np.isnan(part) & (np.nan_to_num(part) < 63))
-    if not shown.any():
-        return out
-    rows = np.flatnonzero(shown)
-    compound = _compound_bits(joined[table["conn"].to_numpy()[rows]], part[rows].astype(np.int64))
-    out[rows] = (compound & ~accounted_words(table)[rows]) != 0
-    return out
-
-
-def accounted_words(table: pd.DataFrame) -> np.ndarray:
-    """Per pair: bits of the display words the client's name explains, the words matched as
-    given name and surname (a close spelling too) included."""
-    mask = table["shown"].to_numpy().copy()
-    for prefix in ("given", "sur"):
-        part = table[f"{prefix}_cpart"].to_numpy()
-        ok = (table[f"{prefix}_src"] == Source.NAME).to_numpy() & ~np.isnan(part) & (np.nan_to_num(part) < 63)
-        mask[ok] |= np.left_shift(np.int64(1), part[ok].astype(np.int64))
-    return mask
-
-
-def first_given_replaced(table: pd.DataFrame) -> np.ndarray:
-    """Pairs whose given name is matched on the client's second (or later) given name, on a
-    display word after the first, while the first display word is no name of the client's."""
-    part = table["given_cpart"].to_numpy()
-    later = ((table["given_src"] == Source.NAME).to_numpy() & (np.nan_to_num(part) >= 1)
-             & (np.nan_to_num(part) < INITIAL_PART) & (np.nan_to_num(table["given_rpart"].to_numpy()) >= 1)
-             & (table["given_kind"] != Kind.INITIAL).to_numpy())
-    first_unexplained = (accounted_words(table) & 1) == 0
-    return later & first_unexplained
