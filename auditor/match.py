@@ -112,6 +112,12 @@ def _compact(ev: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({name: ev[name].to_numpy().astype(kind, copy=False) for name, kind in _EVIDENCE_TYPES.items()})
 
 
+def _client_token_key(client: np.ndarray, token: np.ndarray) -> np.ndarray:
+    """One 64-bit key for (client, token), wrapping arithmetic."""
+    with np.errstate(over="ignore"):
+        return ((client.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) ^ token.astype(np.uint64)).view(np.int64)
+
+
 def _frame(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
     """The token arrays as a table, without copying them (at scale each copy is gigabytes)."""
     return pd.DataFrame({k: v for k, v in arrays.items() if k not in ("bits", "variants")}, copy=False)
@@ -187,7 +193,11 @@ class Matcher:
         pairs = pairs.sort_values("conn", kind="stable")
         if not c_tok["conn"].is_monotonic_increasing:       # encoded in connection order: no copy needed
             c_tok = c_tok.sort_values("conn", kind="stable")
-        right = r_tok.set_index(["client", "token"]).sort_index()   # hashed once, reused by every slice
+        # One 64-bit key per (client, token): a join on it hashes one column, not two (a key
+        # shared by two different pairs by chance is dropped by the check after the join).
+        right = pd.DataFrame({"key": _client_token_key(r_tok["client"].to_numpy(), r_tok["token"].to_numpy()),
+                              "r_client": r_tok["client"].to_numpy(), "r_token": r_tok["token"].to_numpy(),
+                              "r_part": r_tok["r_part"].to_numpy(), "r_role": r_tok["r_role"].to_numpy()})
         pair_ids = pairs["conn"].to_numpy()
         conn_ids = c_tok["conn"].to_numpy()
         parts = []
@@ -198,7 +208,11 @@ class Matcher:
                 continue
             c0, c1 = np.searchsorted(conn_ids, [start, start + step])
             joined = pairs.iloc[p0:p1].merge(c_tok.iloc[c0:c1], on="conn")
-            parts.append(_compact(joined.join(right, on=["client", "token"], how="inner")))
+            joined["key"] = _client_token_key(joined["client"].to_numpy(), joined["token"].to_numpy())
+            joined = joined.merge(right, on="key")
+            same = ((joined["client"].to_numpy() == joined["r_client"].to_numpy())
+                    & (joined["token"].to_numpy() == joined["r_token"].to_numpy()))
+            parts.append(_compact(joined[same] if not same.all() else joined))
         if not parts:
             return _compact(pairs.merge(c_tok, on="conn").merge(r_tok, on=["client", "token"]))
         return pd.concat(parts, ignore_index=True)
