@@ -547,3 +547,22 @@ def test_a_given_name_shown_in_a_compound_or_after_another_first_name_differs(ke
     assert _levels(found[(3, "2")])["given name"] == "exact"
     assert _levels(found[(4, "4")])["given name"] == "exact"
     assert found[(5, "1")].tier == "likely"
+
+
+def test_the_evidence_join_drops_a_chance_collision_of_its_combined_key():
+    """Evidence joins (client, token) on one 64-bit key; two different pairs that share that
+    key by chance must not join."""
+    from auditor.match import _client_token_key
+
+    t1 = np.int64(0x1234_5678_9ABC_DEF)
+    t0 = _client_token_key(np.array([1]), np.array([t1]))[0]    # key(0, t) is t: client 0's token t0 collides
+    assert _client_token_key(np.array([0]), np.array([t0]))[0] == _client_token_key(np.array([1]), np.array([t1]))[0]
+    pairs = pd.DataFrame({"conn": np.array([0, 0], np.int32), "client": np.array([1, 0], np.int32)})
+    c_tok = pd.DataFrame({"conn": np.array([0, 0], np.int32), "token": np.array([t1, t0], np.int64),
+                          "kind": np.array([5, 5], np.int8), "c_part": np.array([0, 1], np.int16),
+                          "c_source": np.array([0, 0], np.int8)})
+    r_tok = pd.DataFrame({"client": np.array([0], np.int32), "token": np.array([t0], np.int64),
+                          "r_part": np.array([0], np.int16), "r_role": np.array([1], np.int8),
+                          "r_source": np.array([0], np.int8)})
+    ev = Matcher()._evidence(pairs, c_tok, r_tok)
+    assert ev[["client", "token"]].values.tolist() == [[0, int(t0)]]      # client 0's own token only
