@@ -209,7 +209,8 @@ def surname_pattern_forms(surnames: tuple[str, ...]) -> dict[str, int]:
     """
     forms: dict[str, int] = {}
     prefix = ""
-    for word, part in zip(surnames, surname_parts(surnames)):
+    parts = surname_parts(surnames)
+    for word, part in zip(surnames, parts):
         if part >= PARTICLE_PART:
             prefix += word
             continue
@@ -217,7 +218,7 @@ def surname_pattern_forms(surnames: tuple[str, ...]) -> dict[str, int]:
         if prefix:
             forms.setdefault(prefix + word, 0)
         prefix = ""
-    if sum(1 for part in surname_parts(surnames) if part < PARTICLE_PART) > 1:
+    if sum(1 for part in parts if part < PARTICLE_PART) > 1:
         forms.setdefault("".join(surnames), JOINED_PATTERN)
     return forms
 

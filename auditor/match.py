@@ -31,7 +31,7 @@ from .estimate import fit_to_audit
 from .explain import Evidence, explain
 from .namesakes import NamePairs
 from .pair_table import Groups, blank, first_of_runs, pair_keys, set_better, set_name_weight
-from .shown_words import first_given_replaced, in_one_compound, in_unfilled_compound
+from .shown_words import other_given_name
 from .roster import EncodedRoster
 from .spelling import NearSpellings, bloom_dice, chance_rates, shares_variant, word_length
 from .weights import EVIDENCE, PATTERNS, TYPO_M
@@ -374,15 +374,9 @@ class Matcher:
             blank(table, drop, [f"{prefix}_w", f"{prefix}_kind", f"{prefix}_cpart"])
         del clash, given_weaker
         table = self._typos(table, roster, conns, rarity, population)
-        if conns.joined is not None:
-            # 'Joyce Nichols-Young' is not Nicholas Young: a word hyphen-joined to the word shown
-            # as the surname is part of that compound surname, not a given name. And 'Ralf-Peter'
-            # is not Ralf: a given name shown in a compound the client's names do not fill.
-            other_given = in_one_compound(table, conns.joined) | in_unfilled_compound(table, conns.joined)
-            blank(table, other_given, ["given_w", "given_kind", "given_cpart"])
-        # 'Juan Carlos Monroy' is not José Carlos Monroy: the first word shown is no name of hers
-        # while her second given name is matched after it, where her first should be.
-        blank(table, first_given_replaced(table), ["given_w", "given_kind", "given_cpart"])
+        # 'Joyce Nichols-Young' is not Nicholas Young (a word hyphen-joined to the surname is part
+        # of it), 'Ralf-Peter' is not Ralf, 'Juan Carlos Monroy' is not José Carlos Monroy.
+        blank(table, other_given_name(table, conns.joined), ["given_w", "given_kind", "given_cpart"])
 
         words = conns.name_words[table["conn"].to_numpy()]
         explained = table["explained"].to_numpy()

@@ -45,15 +45,28 @@ def in_one_compound(table: pd.DataFrame, joined: np.ndarray) -> np.ndarray:
     return out
 
 
-def in_unfilled_compound(table: pd.DataFrame, joined: np.ndarray) -> np.ndarray:
+def other_given_name(table: pd.DataFrame, joined: np.ndarray | None) -> np.ndarray:
+    """Pairs whose matched given name is not the client's given name, as shown: part of the
+    compound surname, one part of a compound given name she does not fill, or her second
+    given name after a first display word that is none of hers. `joined` is None when the
+    connections carry no compound marks."""
+    accounted = accounted_words(table)
+    out = first_given_replaced(table, accounted)
+    if joined is not None:
+        out |= in_one_compound(table, joined) | in_unfilled_compound(table, joined, accounted)
+    return out
+
+
+def in_unfilled_compound(table: pd.DataFrame, joined: np.ndarray, accounted: np.ndarray) -> np.ndarray:
     """Pairs whose given name is matched on one part of a hyphenated display word whose other
-    parts no name of the client explains ('Ralf-Peter' for Ralf)."""
+    parts no name of the client explains ('Ralf-Peter' for Ralf). `accounted` is
+    `accounted_words(table)`."""
     out = np.zeros(len(table), dtype=bool)
     rows = np.flatnonzero(_shown_part(table, "given"))
     if len(rows):
         word = table["given_cpart"].to_numpy()[rows].astype(np.int64)
         compound = compound_bits(joined[table["conn"].to_numpy()[rows]], word)
-        out[rows] = (compound & ~accounted_words(table)[rows]) != 0
+        out[rows] = (compound & ~accounted[rows]) != 0
     return out
 
 
@@ -67,12 +80,12 @@ def accounted_words(table: pd.DataFrame) -> np.ndarray:
     return mask
 
 
-def first_given_replaced(table: pd.DataFrame) -> np.ndarray:
+def first_given_replaced(table: pd.DataFrame, accounted: np.ndarray) -> np.ndarray:
     """Pairs whose given name is matched on the client's second (or later) given name, on a
     display word after the first, while the first display word is no name of the client's
-    ('Juan Carlos Monroy' for José Carlos Monroy)."""
+    ('Juan Carlos Monroy' for José Carlos Monroy). `accounted` is `accounted_words(table)`."""
     part = np.nan_to_num(table["given_cpart"].to_numpy())
     later = (_shown_part(table, "given") & (part >= 1)
              & (np.nan_to_num(table["given_rpart"].to_numpy()) >= 1)
              & (table["given_kind"] != Kind.INITIAL).to_numpy())
-    return later & ((accounted_words(table) & 1) == 0)
+    return later & ((accounted & 1) == 0)
