@@ -12,7 +12,7 @@ import pandas as pd
 
 from .encode import Kind, Role, Source
 from .pair_table import Groups, set_name_weight
-from .weights import EVIDENCE, TYPO_M
+from .weights import EVIDENCE, TYPO_KIND, TYPO_M
 
 if TYPE_CHECKING:
     from .match import MatchSettings
@@ -61,10 +61,10 @@ def fit_to_audit(table: pd.DataFrame, groups: Groups, listing: np.ndarray | None
 M_LEVELS: dict[tuple[str, int], float] = {
     ("given", int(Kind.WORD)): EVIDENCE[(Kind.WORD, Role.GIVEN)][0],
     ("given", int(Kind.PHONETIC)): EVIDENCE[(Kind.PHONETIC, Role.GIVEN)][0],
-    ("given", -1): TYPO_M[0],
+    ("given", TYPO_KIND): TYPO_M[0],
     ("sur", int(Kind.WORD)): EVIDENCE[(Kind.WORD, Role.SURNAME)][0],
     ("sur", int(Kind.PHONETIC)): EVIDENCE[(Kind.PHONETIC, Role.SURNAME)][0],
-    ("sur", -1): TYPO_M[0],
+    ("sur", TYPO_KIND): TYPO_M[0],
 }
 
 

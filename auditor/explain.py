@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .encode import JOINED_PATTERN, Kind, Source
-from .weights import PATTERNS
+from .weights import PATTERNS, TYPO_KIND
 
 _SOURCE_NAME = {int(Source.NAME): "", int(Source.USERNAME): " (in the username)",
                 int(Source.EMAIL_LOCAL): " (in the e-mail address)", int(Source.IDENTIFIER): ""}
@@ -24,7 +24,7 @@ class Evidence:
 def _part_text(prefix: str, kind: float, src: float) -> tuple[str, str]:
     role = "given name" if prefix == "given" else "surname"
     where = _SOURCE_NAME.get(int(src), "") if not pd.isna(src) else ""
-    if kind == -1:
+    if kind == TYPO_KIND:
         return "similar-spelling", f"{role} spelled similarly (typo?){where}"
     level = {int(Kind.WORD): "exact", int(Kind.NICK): "nickname", int(Kind.PHONETIC): "sounds-alike",
              int(Kind.INITIAL): "initial", int(Kind.SUBSTRING): "in-username"}.get(int(kind), "other")

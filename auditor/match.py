@@ -34,7 +34,7 @@ from .pair_table import Groups, blank, first_of_runs, pair_keys, set_better, set
 from .shown_words import other_given_name
 from .roster import EncodedRoster
 from .spelling import NearSpellings, bloom_dice, chance_rates, shares_variant, word_length
-from .weights import EVIDENCE, PATTERNS, TYPO_M
+from .weights import EVIDENCE, PATTERNS, TYPO_KIND, TYPO_M
 
 TIERS = ("confirmed", "likely", "possible")
 
@@ -453,7 +453,7 @@ class Matcher:
         s = self.settings
         count = table["explained"].to_numpy()
         for prefix in ("given", "sur"):
-            count = count + (table[f"{prefix}_kind"] == -1).to_numpy()     # rescued as a typo
+            count = count + (table[f"{prefix}_kind"] == TYPO_KIND).to_numpy()     # rescued as a typo
         disagree = (table["given_disagree"] < 0).to_numpy() & (words >= 2)
         disagree = disagree.astype(int) + ((table["sur_disagree"] < 0).to_numpy() & (words >= 2))
         return np.clip(words - count - disagree, 0, s.extra_words_max).astype(np.int8)
@@ -495,7 +495,7 @@ class Matcher:
             weight, u = self._typo_weight(hits, role, chances[int(role)], near, c_f, r_f, rarity, population)
             at = np.searchsorted(keys, pair_keys(hits["conn"].to_numpy(), hits["client"].to_numpy()))
             set_better(table, at, prefix, {
-                f"{prefix}_w": weight, f"{prefix}_kind": -1, f"{prefix}_src": int(Source.NAME),
+                f"{prefix}_w": weight, f"{prefix}_kind": TYPO_KIND, f"{prefix}_src": int(Source.NAME),
                 f"{prefix}_cpart": hits["c_part"].to_numpy(), f"{prefix}_u": u.astype(np.float32)})
         return table
 

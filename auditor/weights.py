@@ -31,3 +31,4 @@ PATTERNS: dict[int, tuple[float, float, str]] = {
 # m of a close and of a looser spelling; chance agreement is measured on random word pairs (and is
 # never less than a share of the word's own frequency: common names have common near-spellings).
 TYPO_M = (0.04, 0.02)
+TYPO_KIND = -1              # the `kind` of a name part rescued as a close spelling (no token agreed)
