@@ -566,3 +566,23 @@ def test_the_evidence_join_drops_a_chance_collision_of_its_combined_key():
                           "r_source": np.array([0], np.int8)})
     ev = Matcher()._evidence(pairs, c_tok, r_tok)
     assert ev[["client", "token"]].values.tolist() == [[0, int(t0)]]      # client 0's own token only
+
+
+def test_matching_runs_with_freed_memory_reused(key, monkeypatch):
+    import contextlib
+
+    import auditor.match as match_module
+
+    entered = []
+
+    @contextlib.contextmanager
+    def recorder():
+        entered.append("in")
+        yield True
+        entered.append("out")
+
+    monkeypatch.setattr(match_module, "reuse_freed_memory", recorder)
+    records = _roster([_client("1", "Gary", "Thornbury")])
+    found = _match(key, records, [conn(display_name="Gary Thornbury")])
+    assert (0, "1") in found
+    assert entered == ["in", "out"]
