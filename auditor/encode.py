@@ -463,10 +463,11 @@ class Encoder:
             out.add_token(token, int(Kind.PAIR), int(role), part, int(source))
 
     def _unknown_pairs(self, out: _BlockBuilder, words: tuple[str, ...], source: Source, base: int) -> None:
+        """Every two words shown, order-free; a word shown twice pairs with itself ('Mai Mai' is a
+        given name and a surname, the roster's pair of Mai Mai)."""
         for i, first in enumerate(words):
             for second in words[i + 1:]:
-                if first != second:
-                    self._pair_rows(out, first, second, Role.UNKNOWN, base, source, given_side=False)
+                self._pair_rows(out, first, second, Role.UNKNOWN, base, source, given_side=False)
 
     def _pattern_rows(self, out: _BlockBuilder, given: tuple[str, ...], surnames: tuple[str, ...]) -> None:
         """Usernames people build from their names, derived on the roster side."""

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -332,37 +333,75 @@ class Matcher:
         ev_keys = pair_keys(ev["conn"].to_numpy(), ev["client"].to_numpy())
         weight = ev["weight"].to_numpy()
 
-        def best(mask: np.ndarray, prefix: str) -> None:
-            """The heaviest evidence row of each pair among `mask`, as the pair's `prefix` columns."""
+        def heaviest(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            """Per pair among `mask`: its row in the table and its heaviest evidence row."""
             rows = np.flatnonzero(mask)
             order = np.lexsort((-weight[rows], ev_keys[rows]))
             rows = rows[order]
             keys = ev_keys[rows]
             first = first_of_runs(keys)
-            rows, at = rows[first], np.searchsorted(table_keys, keys[first])
+            return np.searchsorted(table_keys, keys[first]), rows[first]
+
+        def put(prefix: str, at: np.ndarray, rows: np.ndarray, fresh: bool = True) -> None:
+            """Evidence `rows` as the `prefix` columns of table rows `at` (the others NaN if fresh)."""
             for column, name, kind in (("weight", "w", np.float64), ("kind", "kind", np.float32),
                                        ("c_part", "cpart", np.float32), ("c_source", "src", np.float32),
                                        ("r_part", "rpart", np.float32), ("u", "u", np.float32)):
-                values = np.full(len(table), np.nan, dtype=kind)
+                values = (np.full(len(table), np.nan, dtype=kind) if fresh
+                          else table[f"{prefix}_{name}"].to_numpy(dtype=kind, copy=True))
                 values[at] = ev[column].to_numpy()[rows]
                 table[f"{prefix}_{name}"] = values
 
         kind = ev["kind"].to_numpy()
         role = ev["r_role"].to_numpy()
-        best(np.isin(kind, [int(Kind.EMAIL), int(Kind.PHONE), int(Kind.HANDLE), int(Kind.HANDLE_ANY)]), "id")
+        put("id", *heaviest(np.isin(kind, [int(Kind.EMAIL), int(Kind.PHONE), int(Kind.HANDLE), int(Kind.HANDLE_ANY)])))
         given = (role == Role.GIVEN) & (kind != Kind.PATTERN)
         # A nickname code shared by two identical words is the exact match, not a nickname.
         word_key = self._part_key(ev, given & (kind == Kind.WORD))
         nick = given & (kind == Kind.NICK)
         nick[nick] = ~np.isin(self._part_key(ev, nick), word_key)
-        best((given & (kind != Kind.NICK)) | nick, "given")
+        given = (given & (kind != Kind.NICK)) | nick
+        put("given", *heaviest(given))
         # A particle ('van', 'de') is part of the name shown, but no surname evidence.
-        best((role == Role.SURNAME) & (kind != Kind.PATTERN) & (ev["r_part"].to_numpy() < PARTICLE_PART), "sur")
-        best(kind == Kind.PATTERN, "pat")
+        surname = (role == Role.SURNAME) & (kind != Kind.PATTERN) & (ev["r_part"].to_numpy() < PARTICLE_PART)
+        put("sur", *heaviest(surname))
+        self._on_two_words(table, table_keys, ev, ev_keys, given, surname, heaviest, put)
+        put("pat", *heaviest(kind == Kind.PATTERN))
         # 'Cameron C. Morton' is not Cheryl Morton: a full word the client's name does not
         # explain is the given name shown, and a (middle) initial cannot stand in for it.
         table["explained"], table["shown"] = self._explained(table, ev)
         return table
+
+    @staticmethod
+    def _on_two_words(table: pd.DataFrame, table_keys: np.ndarray, ev: pd.DataFrame, ev_keys: np.ndarray,
+                      given: np.ndarray, surname: np.ndarray,
+                      heaviest: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+                      put: Callable[..., None]) -> None:
+        """Where the heaviest given name and surname of a pair sit on one display word, the next
+        best on another word, if the pair has one: 'Mai Mai' is Mai Mai, given name and surname.
+
+        (Otherwise one of the two is dropped later: a word cannot be both.)
+        """
+        g_part, g_src = table["given_cpart"].to_numpy(), table["given_src"].to_numpy()
+        clash = np.flatnonzero((g_part == table["sur_cpart"].to_numpy()) & (g_src == table["sur_src"].to_numpy()))
+        if not len(clash):
+            return
+        clash_keys = table_keys[clash]                                   # sorted, as the table is
+        hit = np.flatnonzero(clash_keys[np.minimum(np.searchsorted(clash_keys, ev_keys), len(clash) - 1)] == ev_keys)
+        at = np.searchsorted(table_keys, ev_keys[hit])
+        elsewhere = np.zeros(len(ev), dtype=bool)
+        elsewhere[hit] = ((ev["c_part"].to_numpy()[hit] != g_part[at]) | (ev["c_source"].to_numpy()[hit] != g_src[at]))
+        weight = ev["weight"].to_numpy()
+        alt_sur_at, alt_sur = heaviest(surname & elsewhere)
+        alt_given_at, alt_given = heaviest(given & elsewhere)
+        with_sur = np.full(len(table), -np.inf)
+        with_sur[alt_sur_at] = table["given_w"].to_numpy()[alt_sur_at] + weight[alt_sur]
+        with_given = np.full(len(table), -np.inf)
+        with_given[alt_given_at] = table["sur_w"].to_numpy()[alt_given_at] + weight[alt_given]
+        move_sur = with_sur[alt_sur_at] >= with_given[alt_sur_at]
+        move_given = with_given[alt_given_at] > with_sur[alt_given_at]
+        put("sur", alt_sur_at[move_sur], alt_sur[move_sur], fresh=False)
+        put("given", alt_given_at[move_given], alt_given[move_given], fresh=False)
 
     def _combine(self, table: pd.DataFrame, roster: EncodedRoster, conns: EncodedConnections,
                  rarity: pd.DataFrame, together: "NamePairs", population: int) -> pd.DataFrame:

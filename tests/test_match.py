@@ -586,3 +586,25 @@ def test_matching_runs_with_freed_memory_reused(key, monkeypatch):
     found = _match(key, records, [conn(display_name="Gary Thornbury")])
     assert (0, "1") in found
     assert entered == ["in", "out"]
+
+
+def test_a_name_shown_twice_is_given_name_and_surname(key):
+    """'Mai Mai': the same word is the given name and the surname, each on its own word."""
+    records = _roster([_client("1", "Mai", "Mai"), _client("2", "Mai", "Tran")])
+    found = _match(key, records, [conn(display_name="Mai Mai"), conn(display_name="Mai Tran")])
+    assert _levels(found[(0, "1")]) == {"given name": "exact", "surname": "exact"}
+    assert found[(0, "1")].score > 0.9
+    assert (1, "1") not in found or found[(1, "1")].score < 0.1
+
+
+def test_a_name_shown_twice_blocks_on_its_pair(key):
+    """Without a pair token a common word ('mai') alone never makes the pair a candidate."""
+    from auditor.encode import Kind
+
+    keys = key.subkeys()
+    encoder = Encoder(keys)
+    roster = encode_roster(keys, [_client("1", "Mai", "Mai")], encoder)
+    encoded = encode_connections(encoder, [conn(display_name="Mai Mai")])
+    pairs = {int(t) for t, k in zip(roster.tokens["token"], roster.tokens["kind"]) if k == Kind.PAIR}
+    shown = {int(t) for t, k in zip(encoded.tokens["token"], encoded.tokens["kind"]) if k == Kind.PAIR}
+    assert pairs & shown
