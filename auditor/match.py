@@ -32,7 +32,7 @@ from .estimate import fit_to_audit
 from .explain import Evidence, explain
 from .heap import reuse_freed_memory
 from .namesakes import NamePairs
-from .pair_table import Groups, blank, first_of_runs, pair_keys, set_better, set_name_weight
+from .pair_table import Groups, blank, first_of_runs, pair_keys, set_better, set_name_weight, write_rows
 from .shown_words import other_given_name
 from .roster import EncodedRoster
 from .spelling import NearSpellings, bloom_dice, chance_rates, shares_variant, word_length
@@ -82,6 +82,9 @@ class MatchSettings:
     # Different people of one list (platform and the therapist's account) who fit the same client
     # share that client; rows of one person (a friend who is also followed) do not compete.
     one_account_per_platform: bool = True
+    # Of strangers who build a username from the same name parts as a client's handle elsewhere
+    # ('w_lester'), the share who also pick the same separators and digits.
+    handle_spelling_share: float = 0.25
     namesake_shape: float = 1.0         # Gamma prior shape of a name pair's namesake count (mean: expected)
     together_prior: float = 2.0         # co-occurrence excess assumed before the roster shows its own
     together_pseudo: float = 50.0       # co-occurrences that weigh against the measured excess (small lists)
@@ -447,9 +450,27 @@ class Matcher:
         table["extra_n"] = self._unexplained(table, words)
         table["extra"] = table["extra_n"].to_numpy() * np.log2(s.extra_word_m / s.extra_word_u)
         set_name_weight(table)
+        self._handle_built_from_name(table)
         prior = np.log2(s.prior_client_share / (1 - s.prior_client_share)) - np.log2(roster.size)
         table["logit"] = prior + table["id_w"].fillna(0) + table["name_w"]
         return table
+
+    def _handle_built_from_name(self, table: pd.DataFrame) -> None:
+        """A handle the client has on another platform that is also a username built from her
+        name ('w_lester' for Whitney Lester) is built alike by strangers with that name: beyond
+        the name pattern (already counted) it tells only that they spelled it the same way.
+
+        Its weight is capped at log2(m / (share * m of the pattern)): the pattern's own u then
+        applies once, times the share of such strangers who also pick the same separators and
+        digits (`handle_spelling_share`).
+        """
+        built = ((table["id_kind"] == Kind.HANDLE_ANY) & table["pat_w"].notna()
+                 & (table["pat_src"] == Source.USERNAME)).to_numpy()
+        if not built.any():
+            return
+        m_pattern = table["pat_u"].to_numpy()[built] * np.exp2(table["pat_w"].to_numpy()[built])
+        cap = np.log2(EVIDENCE[(Kind.HANDLE_ANY, Role.UNKNOWN)][0] / (self.settings.handle_spelling_share * m_pattern))
+        write_rows(table, "id_w", built, np.minimum(table["id_w"].to_numpy()[built], cap))
 
     @staticmethod
     def _part_key(ev: pd.DataFrame, mask: np.ndarray) -> np.ndarray:

@@ -608,3 +608,20 @@ def test_a_name_shown_twice_blocks_on_its_pair(key):
     pairs = {int(t) for t, k in zip(roster.tokens["token"], roster.tokens["kind"]) if k == Kind.PAIR}
     shown = {int(t) for t, k in zip(encoded.tokens["token"], encoded.tokens["kind"]) if k == Kind.PAIR}
     assert pairs & shown
+
+
+def _weights(match) -> dict[str, float]:
+    return {e.what: e.weight for e in match.evidence}
+
+
+def test_a_handle_elsewhere_built_from_the_name_counts_its_name_once(key):
+    """'w_lester' on X next to Whitney Lester's Instagram 'w_lester': a stranger named W. Lester
+    builds that username too; 'mistylens34' says nothing about a name and keeps its weight."""
+    records = _roster([_client("1", "Whitney", "Lester", handles=[("instagram", "w_lester")]),
+                       _client("2", "Augusto", "Llamas", handles=[("instagram", "mistylens34")])])
+    found = _match(key, records, [conn(platform="x", relation="follower", username="w_lester"),
+                                  conn(platform="x", relation="follower", username="mistylens34")])
+    built, plain = _weights(found[(0, "1")]), _weights(found[(1, "2")])
+    assert _levels(found[(0, "1")])["handle"] == "other-platform"
+    assert built["handle"] < plain["handle"] - 5
+    assert found[(0, "1")].score < found[(1, "2")].score
