@@ -447,7 +447,9 @@ class Matcher:
             [sur_missing & (words >= 2), sur_missing & only_username],
             [s.disagree_surname, s.disagree_username], 0.0)
         table["together"] = together.correction(table, self.settings, population)
-        table["extra_n"] = self._unexplained(table, words)
+        accounted = self._accounted(table, words)
+        extra = words - accounted - self._misspelt_others(table, roster, conns, np.flatnonzero(words > accounted))
+        table["extra_n"] = np.clip(extra, 0, s.extra_words_max).astype(np.int8)
         table["extra"] = table["extra_n"].to_numpy() * np.log2(s.extra_word_m / s.extra_word_u)
         set_name_weight(table)
         self._handle_built_from_name(table)
@@ -509,21 +511,60 @@ class Matcher:
         found = pairs[at] == wanted
         return np.where(found, counts[at], 0), np.where(found, masks[at], 0)
 
-    def _unexplained(self, table: pd.DataFrame, words: np.ndarray) -> np.ndarray:
-        """Display-name words that no part of the client's name explains (at most `extra_words_max`).
+    def _misspelt_others(self, table: pd.DataFrame, roster: EncodedRoster, conns: EncodedConnections,
+                         rows: np.ndarray) -> np.ndarray:
+        """Per pair: display words no token explains that are a close spelling of a word of the
+        client's name the pair has not used ('Sofia Abeu Gomes' for Sofia Abreu Gomes: 'gomes'
+        is her surname, 'abeu' her other surname misspelt, not a word her name lacks).
 
-        'Heitor Goncalves Silveira' is not Heitor Silveira as surely as 'Heitor Silveira'
-        is: a stranger who shares two words often has a third (double surnames,
-        'van de', hyphenated names), a client seldom shows a word the roster lacks.
-        Words already counted as a disagreeing given name or surname are not counted again.
+        Only the pairs in `rows` (those with a word nothing accounts for: few) are compared; a
+        rescued word only stops counting against the pair, it adds no evidence.
         """
-        s = self.settings
+        rescued = np.zeros(len(table), dtype=np.int64)
+        c_f, r_f = conns.filters, roster.filters
+        if not len(rows) or "bits" not in c_f or "bits" not in r_f:
+            return rescued
+        need = pd.DataFrame({"row": rows, "conn": table["conn"].to_numpy()[rows],
+                             "client": table["client"].to_numpy()[rows],
+                             "shown": table["shown"].to_numpy()[rows].astype(np.int64),
+                             "given_cpart": table["given_cpart"].to_numpy()[rows],
+                             "sur_cpart": table["sur_cpart"].to_numpy()[rows],
+                             "given_rpart": table["given_rpart"].to_numpy()[rows],
+                             "sur_rpart": table["sur_rpart"].to_numpy()[rows]})
+        c_words = pd.DataFrame({"conn": c_f["owner"], "c_part": c_f["part"], "c_row": np.arange(len(c_f["owner"]))})
+        r_sel = np.isin(r_f["role"], [int(Role.GIVEN), int(Role.SURNAME)]) & (r_f["part"] < PARTICLE_PART)
+        r_words = pd.DataFrame({"client": r_f["owner"][r_sel], "r_role": r_f["role"][r_sel],
+                                "r_part": r_f["part"][r_sel], "r_row": np.flatnonzero(r_sel)})
+        combos = need.merge(c_words, on="conn")
+        c_part = combos["c_part"].to_numpy().astype(np.int64)
+        unexplained = ((((combos["shown"].to_numpy() >> np.minimum(c_part, 62)) & 1) == 0)
+                       & (c_part != combos["given_cpart"].to_numpy()) & (c_part != combos["sur_cpart"].to_numpy()))
+        combos = combos[unexplained].merge(r_words, on="client")
+        role, part = combos["r_role"].to_numpy(), combos["r_part"].to_numpy()
+        unused = np.where(role == Role.GIVEN, part != combos["given_rpart"].to_numpy(),
+                          part != combos["sur_rpart"].to_numpy())
+        combos = combos[unused]
+        if combos.empty:
+            return rescued
+        dice, _ = bloom_dice(c_f, r_f, combos["c_row"].to_numpy(), combos["r_row"].to_numpy(), self.settings.typo_dice)
+        close = combos[dice >= self.settings.typo_dice].drop_duplicates(["row", "c_part"])
+        np.add.at(rescued, close["row"].to_numpy(), 1)
+        return rescued
+
+    @staticmethod
+    def _accounted(table: pd.DataFrame, words: np.ndarray) -> np.ndarray:
+        """Per pair: display-name words some part of the client's name accounts for.
+
+        The rest count against the pair ('Heitor Goncalves Silveira' is not Heitor Silveira as
+        surely as 'Heitor Silveira' is: a stranger who shares two words often has a third,
+        a client seldom shows a word the roster lacks). Words already counted as a
+        disagreeing given name or surname are accounted for (not counted twice).
+        """
         count = table["explained"].to_numpy()
         for prefix in ("given", "sur"):
             count = count + (table[f"{prefix}_kind"] == TYPO_KIND).to_numpy()     # rescued as a typo
         disagree = (table["given_disagree"] < 0).to_numpy() & (words >= 2)
-        disagree = disagree.astype(int) + ((table["sur_disagree"] < 0).to_numpy() & (words >= 2))
-        return np.clip(words - count - disagree, 0, s.extra_words_max).astype(np.int8)
+        return count + disagree.astype(int) + ((table["sur_disagree"] < 0).to_numpy() & (words >= 2))
 
     def _typos(self, table: pd.DataFrame, roster: EncodedRoster, conns: EncodedConnections,
                rarity: pd.DataFrame, population: int) -> pd.DataFrame:

@@ -625,3 +625,15 @@ def test_a_handle_elsewhere_built_from_the_name_counts_its_name_once(key):
     assert _levels(found[(0, "1")])["handle"] == "other-platform"
     assert built["handle"] < plain["handle"] - 5
     assert found[(0, "1")].score < found[(1, "2")].score
+
+
+def test_a_misspelt_second_surname_is_not_a_word_she_lacks(key):
+    """'Sofia Abeu Gomes': 'gomes' matched, 'abeu' is her other surname misspelt, not a word
+    her name lacks (as 'Teixeira' is)."""
+    records = _roster([_client("1", "Sofia", "Abreu Gomes")])
+    found = _match(key, records, [conn(display_name="Sofia Abeu Gomes"),
+                                  conn(display_name="Sofia Gomes Teixeira", platform="linkedin"),
+                                  conn(display_name="Sofia Gomes", platform="x")])
+    misspelt, other, plain = found[(0, "1")].score, found[(1, "1")].score, found[(2, "1")].score
+    assert misspelt > other
+    assert misspelt >= plain
