@@ -448,7 +448,10 @@ class Matcher:
             [s.disagree_surname, s.disagree_username], 0.0)
         table["together"] = together.correction(table, self.settings, population)
         accounted = self._accounted(table, words)
-        extra = words - accounted - self._misspelt_others(table, roster, conns, np.flatnonzero(words > accounted))
+        # Only where the given name and surname are both found: a missing one was looked for
+        # among close spellings already (_typos), and only there does the word decide much.
+        named = table["given_w"].notna().to_numpy() & table["sur_w"].notna().to_numpy()
+        extra = words - accounted - self._misspelt_others(table, roster, conns, np.flatnonzero(named & (words > accounted)))
         table["extra_n"] = np.clip(extra, 0, s.extra_words_max).astype(np.int8)
         table["extra"] = table["extra_n"].to_numpy() * np.log2(s.extra_word_m / s.extra_word_u)
         set_name_weight(table)
@@ -517,8 +520,8 @@ class Matcher:
         client's name the pair has not used ('Sofia Abeu Gomes' for Sofia Abreu Gomes: 'gomes'
         is her surname, 'abeu' her other surname misspelt, not a word her name lacks).
 
-        Only the pairs in `rows` (those with a word nothing accounts for: few) are compared; a
-        rescued word only stops counting against the pair, it adds no evidence.
+        Only the pairs in `rows` are compared; a rescued word only stops counting against the
+        pair, it adds no evidence.
         """
         rescued = np.zeros(len(table), dtype=np.int64)
         c_f, r_f = conns.filters, roster.filters
