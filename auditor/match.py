@@ -33,7 +33,7 @@ from .explain import Evidence, explain
 from .heap import reuse_freed_memory
 from .namesakes import NamePairs
 from .pair_table import Groups, blank, first_of_runs, pair_keys, set_better, set_name_weight, write_rows
-from .shown_words import other_given_name
+from .shown_words import MAX_WORD_BIT, accounted_words, other_given_name
 from .roster import EncodedRoster
 from .spelling import NearSpellings, bloom_dice, chance_rates, shares_variant, word_length
 from .weights import EVIDENCE, PATTERNS, TYPO_KIND, TYPO_M
@@ -121,6 +121,18 @@ def _client_token_key(client: np.ndarray, token: np.ndarray) -> np.ndarray:
     """One 64-bit key for (client, token), wrapping arithmetic."""
     with np.errstate(over="ignore"):
         return ((client.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) ^ token.astype(np.uint64)).view(np.int64)
+
+
+def _connection_words(c_f: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The connections' display words (one row per word filter): connection, word place, filter row."""
+    return pd.DataFrame({"conn": c_f["owner"], "c_part": c_f["part"], "c_row": np.arange(len(c_f["owner"]))})
+
+
+def _client_words(r_f: dict[str, np.ndarray], roles: list[int]) -> pd.DataFrame:
+    """The clients' name words in `roles` (particles left out): client, role, part, filter row."""
+    sel = np.isin(r_f["role"], roles) & (r_f["part"] < PARTICLE_PART)
+    return pd.DataFrame({"client": r_f["owner"][sel], "r_role": r_f["role"][sel], "r_part": r_f["part"][sel],
+                         "r_row": np.flatnonzero(sel)})
 
 
 def _frame(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -529,20 +541,13 @@ class Matcher:
             return rescued
         need = pd.DataFrame({"row": rows, "conn": table["conn"].to_numpy()[rows],
                              "client": table["client"].to_numpy()[rows],
-                             "shown": table["shown"].to_numpy()[rows].astype(np.int64),
-                             "given_cpart": table["given_cpart"].to_numpy()[rows],
-                             "sur_cpart": table["sur_cpart"].to_numpy()[rows],
+                             "accounted": accounted_words(table)[rows],
                              "given_rpart": table["given_rpart"].to_numpy()[rows],
                              "sur_rpart": table["sur_rpart"].to_numpy()[rows]})
-        c_words = pd.DataFrame({"conn": c_f["owner"], "c_part": c_f["part"], "c_row": np.arange(len(c_f["owner"]))})
-        r_sel = np.isin(r_f["role"], [int(Role.GIVEN), int(Role.SURNAME)]) & (r_f["part"] < PARTICLE_PART)
-        r_words = pd.DataFrame({"client": r_f["owner"][r_sel], "r_role": r_f["role"][r_sel],
-                                "r_part": r_f["part"][r_sel], "r_row": np.flatnonzero(r_sel)})
-        combos = need.merge(c_words, on="conn")
-        c_part = combos["c_part"].to_numpy().astype(np.int64)
-        unexplained = ((((combos["shown"].to_numpy() >> np.minimum(c_part, 62)) & 1) == 0)
-                       & (c_part != combos["given_cpart"].to_numpy()) & (c_part != combos["sur_cpart"].to_numpy()))
-        combos = combos[unexplained].merge(r_words, on="client")
+        combos = need.merge(_connection_words(c_f), on="conn")
+        c_part = np.minimum(combos["c_part"].to_numpy().astype(np.int64), MAX_WORD_BIT)
+        unaccounted = ((combos["accounted"].to_numpy() >> c_part) & 1) == 0
+        combos = combos[unaccounted].merge(_client_words(r_f, [int(Role.GIVEN), int(Role.SURNAME)]), on="client")
         role, part = combos["r_role"].to_numpy(), combos["r_part"].to_numpy()
         unused = np.where(role == Role.GIVEN, part != combos["given_rpart"].to_numpy(),
                           part != combos["sur_rpart"].to_numpy())
@@ -580,7 +585,7 @@ class Matcher:
         """
         s = self.settings
         c_f, r_f = conns.filters, roster.filters
-        c_words = pd.DataFrame({"conn": c_f["owner"], "c_part": c_f["part"], "c_row": np.arange(len(c_f["owner"]))})
+        c_words = _connection_words(c_f)
         chances: dict[int, tuple[np.ndarray, np.ndarray]] | None = None
         near: NearSpellings | None = None
         keys = pair_keys(table["conn"].to_numpy(), table["client"].to_numpy())   # the table is sorted by them
@@ -592,8 +597,7 @@ class Matcher:
             need = table.loc[weak.to_numpy(), ["conn", "client", f"{other}_cpart"]]
             if need.empty:
                 continue
-            r_sel = (r_f["role"] == role) & (r_f["part"] < PARTICLE_PART)
-            r_words = pd.DataFrame({"client": r_f["owner"][r_sel], "r_row": np.flatnonzero(r_sel)})
+            r_words = _client_words(r_f, [int(role)])[["client", "r_row"]]
             # A slice of pairs at a time: (pairs x their words x the client's words) is large at scale.
             step = s.typo_slice
             hits = pd.concat([self._close_words(need.iloc[i:i + step], c_words, r_words, c_f, r_f, other)
