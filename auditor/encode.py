@@ -57,6 +57,12 @@ class Kind(IntEnum):
     INITIAL_PAIR = 12 # an initial and a surname together (blocking: "a. smith")
     PREFIX = 13       # first letters of a word; only ever combined into PAIR tokens
     NEAR_PAIR = 14    # a word with the first or last two letters of the other (blocks only where selective)
+    # A nickname link is direct when one word is a canonical name of the other (Bill / William);
+    # two nicknames of one name (Sandy / Alex, through Alexandra) share NICK only. The two kinds
+    # are emitted crosswise, so only a direct link agrees on one of them:
+    NICK_ROOT = 15    # roster: the word itself, if canonical; connection: its canonical names
+    NICK_FORM = 16    # roster: its canonical names; connection: the word itself, if canonical
+    NICK_RELATED = 17 # evidence level only, never a token: a NICK agreement with no direct link
 
 
 class Role(IntEnum):
@@ -416,7 +422,12 @@ class Encoder:
         if cached is None:
             found = [(self.token(Kind.WORD, word), int(Kind.WORD))]
             if role in (Role.GIVEN, Role.UNKNOWN):
-                found += [(self.token(Kind.NICK, c), int(Kind.NICK)) for c in self.names.canonicals(word)]
+                canonicals = self.names.canonicals(word)
+                found += [(self.token(Kind.NICK, c), int(Kind.NICK)) for c in canonicals]
+                own, others = (Kind.NICK_ROOT, Kind.NICK_FORM) if role == Role.GIVEN else (Kind.NICK_FORM, Kind.NICK_ROOT)
+                if word in canonicals:
+                    found.append((self.token(own, word), int(own)))
+                found += [(self.token(others, c), int(others)) for c in canonicals if c != word]
             found += [(self.token(Kind.PHONETIC, c), int(Kind.PHONETIC)) for c in self.names.phonetic(word)]
             if role is not Role.UNKNOWN and len(word) >= MIN_SUBSTRING:
                 found.append((self.token(Kind.SUBSTRING, word), int(Kind.SUBSTRING)))
@@ -473,7 +484,10 @@ class Encoder:
         """Usernames people build from their names, derived on the roster side."""
         surname_forms = surname_pattern_forms(surnames)
         for g in given:
-            nicks = {n for c in self.names.canonicals(g) for n in self.names.nick_forms(c)} - {g}
+            # Direct forms only: William's nicknames and the names Bill is a nickname of ('sandy'
+            # is no username of Alex Smith, though both are forms of Alexandra).
+            canonicals = self.names.canonicals(g)
+            nicks = (canonicals | (self.names.nick_forms(g) if g in canonicals else frozenset())) - {g}
             for s, joined in surname_forms.items():
                 # (first part, second part, kind): the username is the two glued together.
                 parts = [(g, s, Pattern.GIVEN_SURNAME), (s, g, Pattern.SURNAME_GIVEN),

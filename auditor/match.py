@@ -96,6 +96,8 @@ _BLOCKING_KINDS = [int(k) for k in (Kind.EMAIL, Kind.PHONE, Kind.HANDLE, Kind.HA
 _SINGLE_BLOCKING_KINDS = [int(Kind.WORD)]
 _BLOCKING_ONLY_KINDS = [int(k) for k in (Kind.PAIR, Kind.INITIAL_PAIR, Kind.NEAR_PAIR, Kind.PREFIX)]
 _CONFIRMING = (int(Kind.EMAIL), int(Kind.PHONE), int(Kind.HANDLE))
+_DIRECT_NICK_KINDS = [int(Kind.NICK_ROOT), int(Kind.NICK_FORM)]
+_NICK_KINDS = [int(Kind.NICK), int(Kind.NICK_RELATED)]
 
 
 @dataclass(slots=True)
@@ -180,6 +182,8 @@ class Matcher:
         ev["df_r"] = df_r.reindex(tokens).to_numpy(dtype=np.int32)     # evidence tokens are roster tokens
         ev["df_c"] = df_c.reindex(tokens, fill_value=0).to_numpy(dtype=np.int32)
         del tokens
+        if np.isin(roster.tokens["kind"], _DIRECT_NICK_KINDS).any():     # rosters encoded before them lack these
+            ev = self._related_nicknames(ev)
         ev = self._weigh(ev, population, rarity, together, roster.size)
         table = self._pair_table(pairs, ev)
         del ev, pairs           # per-token rows: the largest table at scale, not needed from here on
@@ -241,6 +245,21 @@ class Matcher:
         return pd.concat(parts, ignore_index=True)
 
     # -- 2. evidence weights ----------------------------------------------
+    def _related_nicknames(self, ev: pd.DataFrame) -> pd.DataFrame:
+        """A nickname agreement where neither word is a canonical name of the other ('Sandy' /
+        'Alex', both of Alexandra; 'Abbie' / 'Gail', both of Abigail) becomes NICK_RELATED: a
+        person seldom shows one nickname of a name for another. The direct-link rows only mark
+        which agreements are direct; they carry no weight (`_weigh` drops them)."""
+        kind = ev["kind"].to_numpy()
+        nick = np.flatnonzero(kind == Kind.NICK)
+        direct = self._part_key(ev, np.isin(kind, _DIRECT_NICK_KINDS))
+        related = nick[~np.isin(self._part_key(ev, nick), direct)]
+        if len(related):
+            kind = kind.copy()
+            kind[related] = int(Kind.NICK_RELATED)
+            ev["kind"] = kind
+        return ev
+
     def _u(self, count: np.ndarray, u0: np.ndarray | float, population: int) -> np.ndarray:
         """P(agree by chance): observed frequency, shrunk towards a prior for small lists."""
         s = self.settings
@@ -308,7 +327,7 @@ class Matcher:
             # Chance that a stranger's given name has this initial: its share among the clients'
             # given names (connections show initials too seldom to count them).
             u[initial] = np.clip(df_r_kept[initial] / max(roster_size, 1), s.initial_floor, 0.99)
-        nick = kinds_kept == Kind.NICK
+        nick = np.isin(kinds_kept, _NICK_KINDS)
         if nick.any():
             # A nickname form agrees by chance when a stranger has another form of the same
             # name: the canonical name's frequency less the client's own (exact) given name.
@@ -373,9 +392,9 @@ class Matcher:
         given = (role == Role.GIVEN) & (kind != Kind.PATTERN)
         # A nickname code shared by two identical words is the exact match, not a nickname.
         word_key = self._part_key(ev, given & (kind == Kind.WORD))
-        nick = given & (kind == Kind.NICK)
+        nick = given & np.isin(kind, _NICK_KINDS)
         nick[nick] = ~np.isin(self._part_key(ev, nick), word_key)
-        given = (given & (kind != Kind.NICK)) | nick
+        given = (given & ~np.isin(kind, _NICK_KINDS)) | nick
         put("given", *heaviest(given))
         # A particle ('van', 'de') is part of the name shown, but no surname evidence.
         surname = (role == Role.SURNAME) & (kind != Kind.PATTERN) & (ev["r_part"].to_numpy() < PARTICLE_PART)
@@ -506,7 +525,7 @@ class Matcher:
         and which (bit j for word j)."""
         kind = ev["kind"].to_numpy()
         sel = ((ev["c_source"].to_numpy() == Source.NAME) & (ev["c_part"].to_numpy() < INITIAL_PART)
-               & np.isin(kind, [int(Kind.WORD), int(Kind.NICK), int(Kind.PHONETIC)]))
+               & np.isin(kind, [int(Kind.WORD), int(Kind.NICK), int(Kind.NICK_RELATED), int(Kind.PHONETIC)]))
         # Packed integer keys and np.unique instead of a pandas groupby: this runs over tens of
         # millions of evidence rows at a million connections, where the groupby's index was the peak.
         words = Matcher._part_key(ev, sel)

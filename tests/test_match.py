@@ -8,7 +8,7 @@ import pytest
 
 from auditor.clients import ClientRecord
 from auditor.connection_features import encode_connections
-from auditor.encode import Encoder
+from auditor.encode import Encoder, Kind, Role
 from auditor.keys import PracticeKey
 from auditor.match import Matcher, MatchSettings
 from auditor.roster import encode_roster
@@ -86,6 +86,57 @@ def test_nickname_both_directions(key):
     found = _match(key, records, [conn(display_name="Bill Thornbury"), conn(display_name="William Ashcombe")])
     assert _levels(found[(0, "1")])["given name"] == "nickname" and found[(0, "1")].tier == "likely"
     assert _levels(found[(1, "2")])["given name"] == "nickname" and found[(1, "2")].tier == "likely"
+
+
+def test_two_nicknames_of_one_name_are_related_not_direct(key):
+    """'Sandy' for Alex: both are forms of Alexandra, neither of the other; a person seldom shows one
+    for the other, so it weighs less than 'Sandy' for Alexandra (a direct nickname)."""
+    records = _roster([_client("1", "Alex", "Thornbury"), _client("2", "Alexandra", "Ashcombe")])
+    found = _match(key, records, [conn(display_name="Sandy Thornbury"),
+                                  conn(display_name="Sandy Ashcombe", platform="linkedin")], MatchSettings(possible=0.001))
+    related, direct = found[(0, "1")], found[(1, "2")]
+    assert _levels(related)["given name"] == "related-nickname"
+    assert _levels(direct)["given name"] == "nickname"
+    related_w, direct_w = (next(e.weight for e in m.evidence if e.what == "given name") for m in (related, direct))
+    assert related_w < direct_w - 2
+    assert related.score < direct.score
+
+
+def test_a_roster_encoded_before_direct_nickname_marks_keeps_every_nickname_direct(key):
+    keys = key.subkeys()
+    encoder = Encoder(keys)
+    records = _roster([_client("1", "Alex", "Thornbury")])
+    roster = encode_roster(keys, records, encoder)
+    old = ~np.isin(roster.tokens["kind"], [int(Kind.NICK_ROOT), int(Kind.NICK_FORM)])
+    assert not old.all()
+    roster.tokens = {name: column[old] for name, column in roster.tokens.items()}
+    encoded = encode_connections(encoder, [conn(display_name="Sandy Thornbury")])
+    (found,) = [m for m in Matcher(MatchSettings(possible=0.001)).match(roster, encoded) if m.client == 0]
+    assert _levels(found)["given name"] == "nickname"
+
+
+def test_direct_nickname_links_share_a_mark_both_ways_and_related_ones_none(key):
+    keys = key.subkeys()
+    encoder = Encoder(keys)
+
+    def marks(word: str, role: Role) -> set[tuple[int, int]]:
+        return {(kind, token) for token, kind in encoder._word_tokens(word, role)
+                if kind in (Kind.NICK_ROOT, Kind.NICK_FORM)}
+
+    assert marks("william", Role.GIVEN) & marks("bill", Role.UNKNOWN)       # the roster has the name
+    assert marks("bill", Role.GIVEN) & marks("william", Role.UNKNOWN)       # the roster has the nickname
+    assert not marks("alex", Role.GIVEN) & marks("sandy", Role.UNKNOWN)     # both nicknames of Alexandra
+    assert not marks("william", Role.GIVEN) & marks("william", Role.UNKNOWN)
+
+
+def test_a_username_holds_direct_nickname_forms_only(key):
+    records = _roster([_client("1", "Alex", "Thornbury"), _client("2", "William", "Ashcombe")])
+    found = _match(key, records, [conn(platform="instagram", relation="follower", username="sandythornbury"),
+                                  conn(platform="instagram", relation="follower", username="billashcombe")],
+                   MatchSettings(possible=0.001))
+    sandy = found.get((0, "1"))
+    assert sandy is None or not any(e.what == "username" and e.level == "pattern" for e in sandy.evidence)
+    assert _levels(found[(1, "2")]).get("username") == "pattern"
 
 
 def test_typo_is_rescued_by_bloom_dice(key):
