@@ -169,7 +169,7 @@ class Matcher:
             return []
         population = roster.size + conns.size
         rarity = self._name_rarity(r_tok, df_r, df_c, population)
-        together = NamePairs.measure(r_tok, c_tok, self.settings, conns.platform, conns.person)
+        together = NamePairs.measure(r_tok, c_tok, self.settings, conns.platform, conns.person, conns.listing)
         # Pair tokens only block; the evidence join needs the tokens that carry weight. The token
         # tables are dropped as soon as the evidence is built: at a million connections each copy
         # is gigabytes.

@@ -42,7 +42,8 @@ class NamePairs:
 
     @classmethod
     def measure(cls, r_tok: pd.DataFrame, c_tok: pd.DataFrame, settings: "MatchSettings",
-                platform: np.ndarray | None = None, person: np.ndarray | None = None) -> "NamePairs":
+                platform: np.ndarray | None = None, person: np.ndarray | None = None,
+                listing: np.ndarray | None = None) -> "NamePairs":
         """How often two name words occur together, and how much more often than chance.
 
         Given names and surnames are not independent (families share a language), so
@@ -61,7 +62,7 @@ class NamePairs:
         words = words.assign(who=who).drop_duplicates(["who", "token"])
         joined = words.merge(words[["who", "token"]], on="who")
         joined = joined[joined["token_x"].to_numpy() < joined["token_y"].to_numpy()]
-        keys = pair_key(joined["token_x"].to_numpy(), joined["token_y"].to_numpy())
+        conn_keys = keys = pair_key(joined["token_x"].to_numpy(), joined["token_y"].to_numpy())
         if platform is not None:
             # Namesakes: one person has one account on a platform, so of n accounts with the
             # name there, at least n - 1 are other people (the client may be any one of them,
@@ -85,8 +86,12 @@ class NamePairs:
         expected = float((dx * dy).sum()) / people
         observed = float(in_roster.reindex(keys).to_numpy().sum() - len(keys))
         rho = max((observed + s.together_pseudo * s.together_prior) / (expected + s.together_pseudo), 1.0)
+        # The lists hold many more people than the roster: their display names say how much each
+        # client's name words cluster (a Vietnamese given name with Vietnamese surnames).
+        in_lists = (list_cooccurrence(joined, conn_keys, words, listing, in_roster.index)
+                    if listing is not None and len(joined) else None)
         rho_of = rho_per_client(both, in_roster.reindex(keys).to_numpy() - 1, dx * dy / people, rho,
-                                s.together_word_pseudo)
+                                s.together_word_pseudo, in_lists)
         named = r_words[r_words["r_role"].isin([int(Role.GIVEN), int(Role.SURNAME)])]
         word_keys = cls.word_key(named["client"].to_numpy(), named["r_role"].to_numpy(),
                                  named["r_part"].to_numpy())
@@ -128,14 +133,45 @@ class NamePairs:
         return out
 
 
+def list_cooccurrence(joined: pd.DataFrame, keys: np.ndarray, words: pd.DataFrame, listing: np.ndarray,
+                      clients: pd.Index) -> pd.DataFrame:
+    """Per name word (token): co-occurrences with other words in the lists' display names,
+    observed and expected if words were independent, as `rho_per_client` counts them.
+
+    Counted within each list, where different rows are different people (a friend on two
+    platforms is one person twice, not a namesake); the clients' own names are left out
+    (a client's accounts are no namesakes of her). For a person showing words x and y:
+    observed = the others in her list showing both, expected = (n_x - 1)(n_y - 1) / (N - 1).
+    """
+    # Only people showing two name words or more: "J. Smith" is no pair, and counting her in
+    # the frequencies but never in a pair would make pairs look rarer than chance.
+    who = words["who"].to_numpy()
+    words = words[pd.Series(who).map(pd.Series(who).value_counts()).to_numpy() >= 2]
+    lists = listing[words["conn"].to_numpy()]
+    n = pd.Series(1, index=pd.MultiIndex.from_arrays([lists, words["token"].to_numpy()])).groupby(level=[0, 1]).size()
+    people = pd.Series(words["who"].to_numpy()).groupby(lists).nunique()
+    keep = ~np.isin(keys, clients.to_numpy())
+    pair_list = listing[joined["conn"].to_numpy()[keep]]
+    x, y = joined["token_x"].to_numpy()[keep], joined["token_y"].to_numpy()[keep]
+    frame = pd.DataFrame({"list": pair_list, "key": keys[keep]})
+    count = frame.groupby(["list", "key"])["key"].transform("size").to_numpy()
+    n_x = n.reindex(pd.MultiIndex.from_arrays([pair_list, x])).to_numpy()
+    n_y = n.reindex(pd.MultiIndex.from_arrays([pair_list, y])).to_numpy()
+    expected = (n_x - 1) * (n_y - 1) / np.maximum(people.reindex(pair_list).to_numpy() - 1, 1)
+    both = pd.DataFrame({"token": np.concatenate([x, y]), "o": np.tile(count - 1.0, 2),
+                         "e": np.tile(expected, 2)})
+    return both.groupby("token")[["o", "e"]].sum()
+
+
 def rho_per_client(both: pd.DataFrame, observed: np.ndarray, expected: np.ndarray, rho: float,
-                   pseudo: float) -> pd.Series:
+                   pseudo: float, in_lists: pd.DataFrame | None = None) -> pd.Series:
     """The co-occurrence excess for each client's own names, not the roster's average.
 
     Names cluster by language: a Vietnamese given name nearly always comes with a
     Vietnamese surname, an English one with any of thousands. Per given name (and per
-    surname) the clients who have it give observed / expected co-occurrences, shrunk
-    towards the roster's `rho` by `pseudo` expected co-occurrences; a client's
+    surname) the clients who have it, and the people of the lists who show it
+    (`in_lists`, see `list_cooccurrence`), give observed / expected co-occurrences,
+    shrunk towards the roster's `rho` by `pseudo` expected co-occurrences; a client's
     excess is the geometric mean of its given name's and its surname's.
     """
     rows = pd.DataFrame({"g": both["token_x"].to_numpy(), "s": both["token_y"].to_numpy(),
@@ -143,6 +179,8 @@ def rho_per_client(both: pd.DataFrame, observed: np.ndarray, expected: np.ndarra
     log_rho = np.zeros(len(rows))
     for column in ("g", "s"):
         sums = rows.groupby(column)[["o", "e"]].sum()
+        if in_lists is not None:
+            sums = sums.add(in_lists.reindex(sums.index).fillna(0.0))
         word = np.maximum((sums["o"] + pseudo * rho) / (sums["e"] + pseudo), 1.0)
         log_rho += 0.5 * np.log2(rows[column].map(word).to_numpy())
     per_client = pd.Series(log_rho).groupby(both["client"].to_numpy()).mean()

@@ -320,6 +320,45 @@ def test_name_co_occurrence_is_measured_per_name():
     assert rho[8] == pytest.approx(2.0)
 
 
+def test_name_co_occurrence_in_the_lists_is_counted_within_each_list_without_clients():
+    """Three people of one list named 'Tung Nguyen' see two namesakes each; the same name in
+    another list is another list (a friend on two platforms is no namesake of herself), and a
+    client's own name is left out (her accounts are no namesakes of her)."""
+    from auditor.namesakes import list_cooccurrence, pair_key
+
+    words = pd.DataFrame({"conn": [0, 0, 1, 1, 2, 2, 3, 3, 4, 4], "token": [1, 10, 1, 10, 1, 10, 2, 20, 1, 10],
+                          "who": [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]})
+    listing = np.array([0, 0, 0, 0, 1])
+    joined = words.merge(words[["who", "token"]], on="who")
+    joined = joined[joined["token_x"].to_numpy() < joined["token_y"].to_numpy()]
+    keys = pair_key(joined["token_x"].to_numpy(), joined["token_y"].to_numpy())
+    counted = list_cooccurrence(joined, keys, words, listing, pd.Index([], dtype=np.uint64))
+    assert counted.loc[1, "o"] == counted.loc[10, "o"] == 6          # list 0: 3 people x 2 others
+    assert counted.loc[1, "e"] == pytest.approx(3 * (2 * 2 / 3))        # (n - 1)^2 / (people - 1) each
+    assert counted.loc[2, "o"] == 0 and counted.loc[2, "e"] == 0
+    client = pd.Index(pair_key(np.array([1]), np.array([10])))
+    assert 1 not in list_cooccurrence(joined, keys, words, listing, client).index
+
+
+def test_clustered_names_in_the_lists_raise_the_namesake_estimate(key):
+    """Given names of one language seen again and again with its few surnames (Minh, Huy, Tung with
+    Nguyen, Tran, Le) make a client with such a name likelier to have namesakes: her exact name
+    weighs less than when the same people are spread over separate lists."""
+    records = _roster([_client("1", "Tung", "Duong"), _client("2", "Minh", "Tran"), _client("3", "Huy", "Le"),
+                       _client("4", "Lan", "Nguyen"), _client("5", "Quan", "Duong")])
+    others = ["Tung Nguyen", "Minh Nguyen", "Huy Tran"] * 4
+    others += [f"{g} {FILLER[(i + k) % len(FILLER)][1]}" for i, (g, _) in enumerate(FILLER) for k in (1, 2, 3)]
+
+    def score(spread: bool) -> float:
+        people = [conn(display_name=name, platform=f"p{i}" if spread else "facebook", relation="friend")
+                  for i, name in enumerate(others)]
+        found = _match(key, records, [conn(display_name="Tung Duong", platform="instagram")] + people,
+                       MatchSettings(possible=0.001, estimate_m=False, prior_rounds=0))
+        return found[(0, "1")].score
+
+    assert score(spread=False) < score(spread=True)
+
+
 def test_share_of_clients_is_estimated_per_list(key):
     """A list where many people are confirmed clients (a newsletter the clients signed up to)
     gets a higher prior than a list of strangers: the same surname-only match scores higher there."""
