@@ -422,7 +422,9 @@ class Encoder:
         if cached is None:
             found = [(self.token(Kind.WORD, word), int(Kind.WORD))]
             if role in (Role.GIVEN, Role.UNKNOWN):
-                canonicals = self.names.canonicals(word)
+                # Sorted: a set's order changes with the process's string hashing, and the encoding
+                # is the same in every run.
+                canonicals = sorted(self.names.canonicals(word))
                 found += [(self.token(Kind.NICK, c), int(Kind.NICK)) for c in canonicals]
                 own, others = (Kind.NICK_ROOT, Kind.NICK_FORM) if role == Role.GIVEN else (Kind.NICK_FORM, Kind.NICK_ROOT)
                 if word in canonicals:
@@ -438,7 +440,7 @@ class Encoder:
         """Keyed tokens of a word's exact and nickname forms (flagged), and of its phonetic codes."""
         exact = [(self.token(Kind.WORD, word), False)]
         if nickname:
-            exact += [(self.token(Kind.NICK, c), True) for c in self.names.canonicals(word)]
+            exact += [(self.token(Kind.NICK, c), True) for c in sorted(self.names.canonicals(word))]
         return exact, [self.token(Kind.PHONETIC, c) for c in self.names.phonetic(word)]
 
     def _pair_rows(self, out: _BlockBuilder, first: str, second: str, role: Role, part: int,
@@ -487,7 +489,7 @@ class Encoder:
             # Direct forms only: William's nicknames and the names Bill is a nickname of ('sandy'
             # is no username of Alex Smith, though both are forms of Alexandra).
             canonicals = self.names.canonicals(g)
-            nicks = (canonicals | (self.names.nick_forms(g) if g in canonicals else frozenset())) - {g}
+            nicks = sorted((canonicals | (self.names.nick_forms(g) if g in canonicals else frozenset())) - {g})
             for s, joined in surname_forms.items():
                 # (first part, second part, kind): the username is the two glued together.
                 parts = [(g, s, Pattern.GIVEN_SURNAME), (s, g, Pattern.SURNAME_GIVEN),
@@ -552,7 +554,7 @@ class Encoder:
             if len(segments) > 1 and len(seg) >= MIN_SUBSTRING:
                 out.add(Kind.WORD, seg, Role.UNKNOWN, USERNAME_PART + part, source)
             whole = (seg,) if len(seg) >= MIN_SUBSTRING else ()
-            for sub in (whole if seg in shown else self._substrings(seg)):
+            for sub in (whole if seg in shown else sorted(self._substrings(seg))):
                 out.add(Kind.SUBSTRING, sub, Role.UNKNOWN, USERNAME_PART + part, source)
         long_segments = tuple(seg for seg in segments if len(seg) >= MIN_SUBSTRING)
         if len(long_segments) > 1:

@@ -200,6 +200,41 @@ def test_encoding_is_deterministic_per_key_and_differs_across_keys(key):
     assert not set(a.refs.tolist()) & set(other.refs.tolist())
 
 
+_ENCODE_IN_A_PROCESS = """
+import hashlib
+from auditor.clients import ClientRecord
+from auditor.connection_features import encode_connections
+from auditor.encode import Encoder
+from auditor.keys import PracticeKey
+from auditor.roster import encode_roster
+from connectors.interface import Connection
+keys = PracticeKey(bytes(range(32)), "test").subkeys()
+records = [ClientRecord(line=0, client_id=str(i), given=[g], surnames=[s])
+           for i, (g, s) in enumerate([("alex", "thornbury"), ("bill", "ashcombe"), ("kathy", "okafor")])]
+encoder = Encoder(keys)
+roster = encode_roster(keys, records, encoder)
+conns = encode_connections(encoder, [Connection(platform="x", relation="follower", source="t", display_name="Sandy Okafor",
+                                                username="alexthornbury_art")])
+digest = hashlib.sha256()
+for arrays in (roster.tokens, roster.filters, conns.tokens, conns.filters):
+    for name in sorted(arrays):
+        digest.update(arrays[name].tobytes())
+print(digest.hexdigest())
+"""
+
+
+def test_encoding_is_the_same_in_every_process():
+    """Sets of names (nickname groups, username pieces) iterate in an order that changes with
+    Python's string hashing per process; the encoded rows must not."""
+    import os
+    import subprocess
+    import sys
+
+    digests = {subprocess.run([sys.executable, "-c", _ENCODE_IN_A_PROCESS], check=True, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(digests) == 1
+
+
 def test_no_identity_no_match(key):
     records = _roster([_client("1", "Ana", "Smith")])
     assert not _match(key, records, [conn(display_name="🌸✨")])
