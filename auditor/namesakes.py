@@ -62,16 +62,16 @@ class NamePairs:
         words = words.assign(who=who).drop_duplicates(["who", "token"])
         joined = words.merge(words[["who", "token"]], on="who")
         joined = joined[joined["token_x"].to_numpy() < joined["token_y"].to_numpy()]
-        conn_keys = keys = pair_key(joined["token_x"].to_numpy(), joined["token_y"].to_numpy())
+        conn_keys = pair_key(joined["token_x"].to_numpy(), joined["token_y"].to_numpy())
         if platform is not None:
             # Namesakes: one person has one account on a platform, so of n accounts with the
             # name there, at least n - 1 are other people (the client may be any one of them,
             # on each platform): summed over the platforms, strangers seen for certain.
-            per_platform = pd.DataFrame({"key": keys, "platform": platform[joined["conn"].to_numpy()]})
+            per_platform = pd.DataFrame({"key": conn_keys, "platform": platform[joined["conn"].to_numpy()]})
             counts = per_platform.groupby(["key", "platform"], sort=False).size()
             in_conns = (counts - 1).groupby(level="key").sum() + 1
         else:
-            in_conns = pd.Series(keys).value_counts()
+            in_conns = pd.Series(conn_keys).value_counts()
         # rho on the roster, where roles are known and each person is listed once.
         r_words = r_tok[(r_tok["kind"] == Kind.WORD) & (r_tok["r_source"] == Source.NAME)]
         given = r_words.loc[r_words["r_role"] == Role.GIVEN, ["client", "token"]].drop_duplicates()
@@ -148,7 +148,7 @@ def list_cooccurrence(joined: pd.DataFrame, keys: np.ndarray, words: pd.DataFram
     who = words["who"].to_numpy()
     words = words[pd.Series(who).map(pd.Series(who).value_counts()).to_numpy() >= 2]
     lists = listing[words["conn"].to_numpy()]
-    n = pd.Series(1, index=pd.MultiIndex.from_arrays([lists, words["token"].to_numpy()])).groupby(level=[0, 1]).size()
+    n = pd.DataFrame({"list": lists, "token": words["token"].to_numpy()}).value_counts()   # (list, word) -> people
     people = pd.Series(words["who"].to_numpy()).groupby(lists).nunique()
     keep = ~np.isin(keys, clients.to_numpy())
     pair_list = listing[joined["conn"].to_numpy()[keep]]
