@@ -510,17 +510,18 @@ class Encoder:
     def _known(self, text: str) -> bool:
         return self.vocabulary is not None and self.token(Kind.SUBSTRING, text) in self.vocabulary
 
-    def _substrings(self, seg: str) -> set[str]:
+    def _substrings(self, seg: str) -> list[str]:
         """Pieces of a username that may be name words: prefixes and suffixes, and, when the
         roster vocabulary is known, pieces that continue from a known name word
-        ('anasmithart' -> 'ana' + 'smith' + ...). Not every substring: that is quadratic."""
+        ('anasmithart' -> 'ana' + 'smith' + ...). Not every substring: that is quadratic.
+        In the order found (a dict, not a set: the encoding is the same in every process)."""
         length = len(seg)
-        pieces: set[str] = set()
+        pieces: dict[str, None] = {}
         starts, frontier = {0}, [0]
         while frontier:
             i = frontier.pop()
             for j in range(i + MIN_SUBSTRING, min(length, i + MAX_SUBSTRING) + 1):
-                pieces.add(seg[i:j])
+                pieces[seg[i:j]] = None
                 if j < length and j not in starts and self._known(seg[i:j]):
                     starts.add(j)
                     frontier.append(j)
@@ -528,11 +529,11 @@ class Encoder:
         while frontier:
             j = frontier.pop()
             for i in range(max(0, j - MAX_SUBSTRING), j - MIN_SUBSTRING + 1):
-                pieces.add(seg[i:j])
+                pieces[seg[i:j]] = None
                 if i > 0 and i not in ends and self._known(seg[i:j]):
                     ends.add(i)
                     frontier.append(i)
-        return pieces
+        return list(pieces)
 
     def _username_block(self, source: Source, segments: tuple[str, ...], cut: bool = False,
                         shown: frozenset[str] = frozenset()) -> Block:
@@ -554,7 +555,7 @@ class Encoder:
             if len(segments) > 1 and len(seg) >= MIN_SUBSTRING:
                 out.add(Kind.WORD, seg, Role.UNKNOWN, USERNAME_PART + part, source)
             whole = (seg,) if len(seg) >= MIN_SUBSTRING else ()
-            for sub in (whole if seg in shown else sorted(self._substrings(seg))):
+            for sub in (whole if seg in shown else self._substrings(seg)):
                 out.add(Kind.SUBSTRING, sub, Role.UNKNOWN, USERNAME_PART + part, source)
         long_segments = tuple(seg for seg in segments if len(seg) >= MIN_SUBSTRING)
         if len(long_segments) > 1:
