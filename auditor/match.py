@@ -392,9 +392,10 @@ class Matcher:
         given = (role == Role.GIVEN) & (kind != Kind.PATTERN)
         # A nickname code shared by two identical words is the exact match, not a nickname.
         word_key = self._part_key(ev, given & (kind == Kind.WORD))
-        nick = given & np.isin(kind, _NICK_KINDS)
+        is_nick = np.isin(kind, _NICK_KINDS)
+        nick = given & is_nick
         nick[nick] = ~np.isin(self._part_key(ev, nick), word_key)
-        given = (given & ~np.isin(kind, _NICK_KINDS)) | nick
+        given = (given & ~is_nick) | nick
         put("given", *heaviest(given))
         # A particle ('van', 'de') is part of the name shown, but no surname evidence.
         surname = (role == Role.SURNAME) & (kind != Kind.PATTERN) & (ev["r_part"].to_numpy() < PARTICLE_PART)
@@ -525,7 +526,7 @@ class Matcher:
         and which (bit j for word j)."""
         kind = ev["kind"].to_numpy()
         sel = ((ev["c_source"].to_numpy() == Source.NAME) & (ev["c_part"].to_numpy() < INITIAL_PART)
-               & np.isin(kind, [int(Kind.WORD), int(Kind.NICK), int(Kind.NICK_RELATED), int(Kind.PHONETIC)]))
+               & np.isin(kind, [int(Kind.WORD), *_NICK_KINDS, int(Kind.PHONETIC)]))
         # Packed integer keys and np.unique instead of a pandas groupby: this runs over tens of
         # millions of evidence rows at a million connections, where the groupby's index was the peak.
         words = Matcher._part_key(ev, sel)
