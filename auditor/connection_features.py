@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 import zlib
 from dataclasses import dataclass
-from multiprocessing.connection import Connection as Connection_
 from typing import Sequence
 
 import numpy as np
@@ -16,6 +13,7 @@ from connectors.interface import Connection
 from .encode import HANDLE_CUT, Encoder, Identity, Source, TokenRows, WordFilters
 from .normalize import (NameWords, canonical_email, canonical_handle, canonical_phone, clean_name,
                         email_local, handle_from_url, profile_name_part, username_segments)
+from .parallel import concatenated, in_ranges
 
 CUT_PLATFORMS = frozenset({"x", "twitter"})   # handles there stop at HANDLE_CUT characters
 
@@ -150,60 +148,26 @@ def platform_code(platform: str) -> int:
     return zlib.crc32((platform or "").strip().lower().encode()) & 0x7FFFFFFF
 
 
-def _child(encoder: Encoder, connections: Sequence[Connection], start: int, stop: int, region: str,
-           pipe: Connection_) -> None:
-    try:
-        pipe.send(_encode_range(encoder, connections, start, stop, region))
-    except BaseException as exc:  # pragma: no cover - reported to the parent
-        pipe.send(exc)
-    finally:
-        pipe.close()
-
-
 def _join(parts: list[EncodedConnections]) -> EncodedConnections:
-    def cat(group: str) -> dict[str, np.ndarray]:
-        first = getattr(parts[0], group)
-        return {k: np.concatenate([getattr(p, group)[k] for p in parts]) for k in first}
+    def optional(name: str) -> np.ndarray | None:
+        columns = [getattr(p, name) for p in parts]
+        return None if any(c is None for c in columns) else np.concatenate(columns)
 
     return EncodedConnections(
-        tokens=cat("tokens"), filters=cat("filters"),
+        tokens=concatenated([p.tokens for p in parts]), filters=concatenated([p.filters for p in parts]),
         name_words=np.concatenate([p.name_words for p in parts]),
         initials=np.concatenate([p.initials for p in parts]),
         user_words=np.concatenate([p.user_words for p in parts]),
-        size=sum(p.size for p in parts),
-        platform=None if any(p.platform is None for p in parts) else np.concatenate([p.platform for p in parts]),
-        joined=None if any(p.joined is None for p in parts) else np.concatenate([p.joined for p in parts]))
+        size=sum(p.size for p in parts), platform=optional("platform"), joined=optional("joined"))
 
 
 def encode_connections(encoder: Encoder, connections: Sequence[Connection],
                        region: str = "US", workers: int | None = None) -> EncodedConnections:
-    """Keyed features of every connection; large lists are split over the CPU cores.
-
-    Workers are forked, so they share the encoder (and its vocabulary) without
-    copying it, and send back only numpy arrays.
-    """
-    total = len(connections)
-    workers = workers or min(os.cpu_count() or 1, 4)
-    if workers < 2 or total < PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
-        return _with_listings(_encode_range(encoder, connections, 0, total, region), connections)
-    context = mp.get_context("fork")
-    bounds = [total * i // workers for i in range(workers + 1)]
-    children = []
-    for start, stop in zip(bounds[1:-1], bounds[2:]):
-        receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_child, args=(encoder, connections, start, stop, region, send),
-                                  daemon=True)
-        process.start()
-        send.close()
-        children.append((process, receive))
-    parts = [_encode_range(encoder, connections, bounds[0], bounds[1], region)]
-    for process, receive in children:
-        result = receive.recv()
-        process.join()
-        if isinstance(result, BaseException):
-            raise result
-        parts.append(result)
-    return _with_listings(_join(parts), connections)
+    """Keyed features of every connection; large lists are split over the CPU cores
+    (forked workers share the encoder and its vocabulary without copying them)."""
+    encoded = in_ranges(lambda start, stop: _encode_range(encoder, connections, start, stop, region),
+                        len(connections), _join, workers, PARALLEL_MIN)
+    return _with_listings(encoded, connections)
 
 
 def _with_listings(encoded: EncodedConnections, connections: Sequence[Connection]) -> EncodedConnections:

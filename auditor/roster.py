@@ -22,11 +22,13 @@ from .clients import ClientRecord, associated_record
 from .encode import Encoder, Identity, TokenRows, WordFilters
 from .errors import AuditorError
 from .keys import SubKeys
+from .parallel import concatenated, in_ranges
 from .normalize import canonical_email, canonical_phone
 from .sealed import read_header, seal, unseal
 
 KIND = "roster"
 VERSION = 1
+PARALLEL_MIN = 1_000     # clients: below this a forked worker costs more than it saves
 STATUS_CODES = {"unknown": 0, "current": 1, "former": 2, "associated": 3}   # 3: a client's family member
 STATUS_NAMES = {v: k for k, v in STATUS_CODES.items()}
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -102,8 +104,10 @@ class EncodedRoster:
         return int((self.status != STATUS_CODES["associated"]).sum())
 
 
-def encode_roster(keys: SubKeys, records: list[ClientRecord], encoder: Encoder | None = None) -> EncodedRoster:
-    """Keyed encodings of every client (plaintext stays in the records, in memory)."""
+def encode_roster(keys: SubKeys, records: list[ClientRecord], encoder: Encoder | None = None,
+                  workers: int | None = None) -> EncodedRoster:
+    """Keyed encodings of every client (plaintext stays in the records, in memory); a large
+    roster is split over the CPU cores."""
     encoder = encoder or Encoder(keys)
     refs = assign_refs(keys, records)
     # Associated persons (AAMFT 1.3) are rows of their own under their client's ref: a finding
@@ -111,18 +115,32 @@ def encode_roster(keys: SubKeys, records: list[ClientRecord], encoder: Encoder |
     family = [(ref, associated_record(r, name)) for ref, r in zip(refs, records) for name in r.associated]
     records = list(records) + [member for _, member in family]
     refs = refs + [ref for ref, _ in family]
-    rows, filters = TokenRows(), WordFilters()
-    for index, record in enumerate(records):
-        encoder.encode(index, identity_of(record), rows, filters)
+    tokens, filters = in_ranges(lambda start, stop: _encode_records(encoder, records, start, stop), len(records),
+                                _join_parts, workers, PARALLEL_MIN)
     return EncodedRoster(
         refs=np.asarray(refs, dtype=str),
         status=np.asarray([STATUS_CODES[r.status] for r in records], dtype=np.int8),
         ended=np.asarray([end_quarter(r.end_date) for r in records], dtype=str),
         clinician=np.asarray([clinician_ref(keys, r.clinician) for r in records], dtype=str),
-        tokens=rows.arrays(),
-        filters=filters.arrays(),
+        tokens=tokens,
+        filters=filters,
         header={},
     )
+
+
+Columns = dict[str, np.ndarray]
+
+
+def _encode_records(encoder: Encoder, records: list[ClientRecord], start: int, stop: int) -> tuple[Columns, Columns]:
+    """Token rows and word filters of records[start:stop]; owners are the records' indexes."""
+    rows, filters = TokenRows(), WordFilters()
+    for index in range(start, stop):
+        encoder.encode(index, identity_of(records[index]), rows, filters)
+    return rows.arrays(), filters.arrays()
+
+
+def _join_parts(parts: list[tuple[Columns, Columns]]) -> tuple[Columns, Columns]:
+    return concatenated([tokens for tokens, _ in parts]), concatenated([filters for _, filters in parts])
 
 
 def _counts(roster: EncodedRoster) -> dict[str, int]:

@@ -253,6 +253,20 @@ def test_parallel_encoding_equals_serial(key, monkeypatch):
     assert np.array_equal(serial.name_words, parallel.name_words) and parallel.size == 60
 
 
+def test_parallel_roster_encoding_equals_serial(key, monkeypatch):
+    import auditor.roster as roster_module
+
+    records = [_client(str(i), f"Given{i % 13}", f"Surname{i % 17} Second{i % 5}", emails=[f"p{i}@example.org"],
+                       associated=[f"Kin{i % 3} Surname{i % 17}"] if i % 4 == 0 else []) for i in range(50)]
+    serial = encode_roster(key.subkeys(), records, workers=1)
+    monkeypatch.setattr(roster_module, "PARALLEL_MIN", 10)
+    parallel = encode_roster(key.subkeys(), records, workers=3)
+    for group in ("tokens", "filters"):
+        for name, values in getattr(serial, group).items():
+            assert len(values) and np.array_equal(values, getattr(parallel, group)[name]), (group, name)
+    assert np.array_equal(serial.refs, parallel.refs) and parallel.tokens["owner"].max() == len(serial.refs) - 1 > 50
+
+
 def test_a_display_word_the_client_lacks_counts_against(key):
     records = _roster([_client("1", "Heitor", "Silveira")])
     found = _match(key, records, [conn(display_name="Heitor Silveira"),
