@@ -1,6 +1,6 @@
 """The best F1 any name-only method can expect on a generated set (issue 3): a ceiling for quality.py.
 
-    python bench/ceiling.py --size solo|practice [--seed 7] [--data DIR]
+    python bench/ceiling.py --size solo|practice [--seed 7] [--data DIR] [--ours]
 
 Some rows carry no evidence beyond a name that strangers share: a client's exact
 full name next to chance namesakes, "J. Smith" next to every stranger J. Smith,
@@ -16,8 +16,16 @@ the chance of a client row from the clients who have the name. Every other row i
 counted as classified perfectly, a client row in a group counts as right even when
 several clients share the name, and the threshold is picked with hindsight, so
 the figure is an upper bound on what a name-only method can expect, not an
-estimate of one. Each ambiguity kind is added in turn; nickname collisions and
-look-alikes are left out (they would only lower it).
+estimate of one. Each ambiguity kind is added in turn: the last is a nickname with
+the client's surname ("Bill Smith" for William Smith) next to strangers who show
+that very name, as their own plain full name or as a nickname of theirs, a client
+counted once per nickname the generator could give her (strangers in other forms,
+and look-alikes, are left out: they would only lower it).
+
+With --ours the product runs on the same files, and each kind of row is scored
+alone: the product's F1 on those rows at its default thresholds (its top match,
+right client) next to the F1 the exact posterior gives with the best threshold.
+Where the two differ, the product's scores for that kind of evidence are off.
 """
 
 from __future__ import annotations
@@ -29,8 +37,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from common import ensure_data, make_truth, read_truth, table
+
+if TYPE_CHECKING:
+    import quality
 
 NAME_FORMS = ("form=full", "form=decorated", "form=swapped", "form=linkedin")
 FULL_NAME_STYLES = ("full", "decorated", "swapped", "linkedin")
@@ -91,9 +103,11 @@ class Group:
 
     kind: str
     rows: list[tuple[tuple, bool]] = field(default_factory=list)     # (name key, is a client row)
+    at: list[int] = field(default_factory=list)                      # each row's line in connections.csv
 
-    def add(self, key: tuple, is_client: bool) -> None:
+    def add(self, key: tuple, is_client: bool, at: int) -> None:
         self.rows.append((key, is_client))
+        self.at.append(at)
 
     def posteriors(self, clients_with: Counter, chance: dict[tuple, float], n_clients: int) -> list[tuple[float, bool]]:
         """P(client) for each row: expected client rows / (those + expected strangers) for its key.
@@ -127,6 +141,42 @@ def username_key(username: str) -> tuple[str, str]:
     return letters[:1], letters[1:]
 
 
+def plain_key(display: str) -> tuple[str, tuple[str, ...]]:
+    """'Bill Smith' -> ('bill', ('smith',)): a plain full name, first word and the rest."""
+    words = [make_truth.slug(w) for w in display.split()]
+    return (words[0], tuple(w for w in words[1:] if w)) if words else ("", ())
+
+
+def nickname_keys(clients: list[dict[str, str]]) -> tuple[Counter, int]:
+    """(nickname, surname) -> clients who may show it, each split evenly over the nicknames the
+    generator could pick for her; and how many clients have a nickname at all."""
+    namer, cache = make_truth.NickNamer(), {}
+    keys: Counter = Counter()
+    eligible = 0
+    for c in clients:
+        nicks = make_truth.nicknames_of(namer, cache, c["First Name"])
+        surname = tuple(make_truth.slug(w) for w in c["Last Name"].split())
+        eligible += bool(nicks)
+        for nick in nicks:
+            keys[(make_truth.slug(nick), surname)] += 1 / len(nicks)
+    return keys, eligible
+
+
+def nickname_chances(chance: NameChance, keys: Iterable[tuple[str, tuple[str, ...]]]) -> dict[tuple, float]:
+    """P(a stranger shows 'nick surname'): her given name is the nickname, shown as a plain full
+    name, or a name it is a nickname of, shown in the nickname form with that nickname picked."""
+    namer, cache = make_truth.NickNamer(), {}
+    given = {g for shares in chance.first.values() for g in shares}
+    picked_from: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for g in given:
+        nicks = make_truth.nicknames_of(namer, cache, g)
+        for nick in nicks:
+            picked_from[make_truth.slug(nick)].append((g, len(nicks)))
+    plain, nickname = make_truth.NAME_FORMS["full"], make_truth.NAME_FORMS["nickname"]
+    return {(nick, surname): plain * chance.of(nick, surname)
+            + nickname * sum(chance.of(g, surname) / n for g, n in picked_from[nick]) for nick, surname in keys}
+
+
 def best_f1(n_client_rows: int, scored: Iterable[tuple[float, bool]], in_groups: int) -> tuple[float, float]:
     """Best F1 over thresholds on the posterior, every row outside the groups right; (F1, threshold)."""
     tp, fp = n_client_rows - in_groups, 0
@@ -149,7 +199,7 @@ def read_rows(folder: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]
     return clients, connections
 
 
-def ceiling(folder: Path, seed: int) -> str:
+def ceiling(folder: Path, seed: int, ours: bool = False) -> str:
     clients, connections = read_rows(folder)
     truth = read_truth(folder)
     slug = make_truth.slug
@@ -157,26 +207,34 @@ def ceiling(folder: Path, seed: int) -> str:
                 for c in clients}
     init_key = {cid: (given[:1], surname) for cid, (given, surname) in full_key.items()}
     user_key = {cid: (given[:1], "".join(surname)) for cid, (given, surname) in full_key.items()}
-    groups = {kind: Group(kind) for kind in ("exact full name", "initial + surname", "initial-pattern username")}
+    groups = {kind: Group(kind) for kind in ("exact full name", "initial + surname", "initial-pattern username",
+                                             "nickname + surname")}
     have = {kind: Counter(keys.values()) for kind, keys in
             zip(groups, (full_key, init_key, user_key))}
+    have["nickname + surname"], nickname_clients = nickname_keys(clients)
 
-    for row in connections:
+    for at, row in enumerate(connections):
         t = truth[row["id"]]
         if t.client_id:
             if t.style in FULL_NAME_STYLES:
-                groups["exact full name"].add(full_key[t.client_id], True)
+                groups["exact full name"].add(full_key[t.client_id], True, at)
             elif t.style == "initial_surname":
-                groups["initial + surname"].add(init_key[t.client_id], True)
+                groups["initial + surname"].add(init_key[t.client_id], True, at)
             elif t.style == "username_only" and t.tag("pattern").startswith("initial_"):
-                groups["initial-pattern username"].add(user_key[t.client_id], True)
+                groups["initial-pattern username"].add(user_key[t.client_id], True, at)
+            elif t.style == "nickname" and t.tag("form").startswith("nickname:"):
+                nick = slug(t.tag("form").split(":", 1)[1])
+                groups["nickname + surname"].add((nick, full_key[t.client_id][1]), True, at)
         elif t.style == "random_name" and t.tag("collision") and any(f in t.note for f in NAME_FORMS):
-            groups["exact full name"].add(full_key[t.tag("collision")], False)
+            groups["exact full name"].add(full_key[t.tag("collision")], False, at)
         elif t.style == "random_name" and "form=initial_surname" in t.note and initial_key(row["display_name"]) in have["initial + surname"]:
-            groups["initial + surname"].add(initial_key(row["display_name"]), False)
+            groups["initial + surname"].add(initial_key(row["display_name"]), False, at)
         elif t.style == "random_username" and t.tag("pattern").startswith("initial_") \
                 and username_key(row["username"]) in have["initial-pattern username"]:
-            groups["initial-pattern username"].add(username_key(row["username"]), False)
+            groups["initial-pattern username"].add(username_key(row["username"]), False, at)
+        elif t.style == "random_name" and (t.tag("form") == "full" or t.tag("form").startswith("nickname:")) \
+                and plain_key(row["display_name"]) in have["nickname + surname"]:
+            groups["nickname + surname"].add(plain_key(row["display_name"]), False, at)
 
     chance = NameChance(seed)
     chances = {
@@ -184,20 +242,54 @@ def ceiling(folder: Path, seed: int) -> str:
         "initial + surname": {k: chance.of(*k, initial_only=True) for k in have["initial + surname"]},
         "initial-pattern username": {k: chance.of(k[0], (k[1],), initial_only=True)
                                      for k in have["initial-pattern username"]},
+        "nickname + surname": nickname_chances(chance, have["nickname + surname"]),
     }
+    eligible = {kind: len(clients) for kind in groups} | {"nickname + surname": nickname_clients}
     n_client_rows = sum(1 for t in truth.values() if t.client_id)
     scored: list[tuple[float, bool]] = []
     in_groups = 0
-    rows = []
+    rows, versus = [], []
+    product = run_product(folder, connections) if ours else None
     for kind, group in groups.items():
-        scored += group.posteriors(have[kind], chances[kind], len(clients))
+        posteriors = group.posteriors(have[kind], chances[kind], eligible[kind])
+        scored += posteriors
         mine = sum(1 for _, c in group.rows if c)
         in_groups += mine
         f1, threshold = best_f1(n_client_rows, scored, in_groups)
         rows.append([f"+ {kind}", mine, len(group.rows) - mine, f1, threshold])
-    return table(["ambiguous rows added", "client rows", "stranger rows", "ceiling F1", "at P(client) >="], rows,
-                 title=f"{folder}: {len(clients):,} clients, {n_client_rows:,} client rows; every other row "
-                       f"counted right")
+        if product is not None:
+            inside, _ = best_f1(mine, posteriors, mine)
+            versus.append([kind, len(group.rows), group_f1(group, connections, truth, product), inside])
+    out = table(["ambiguous rows added", "client rows", "stranger rows", "ceiling F1", "at P(client) >="], rows,
+                title=f"{folder}: {len(clients):,} clients, {n_client_rows:,} client rows; every other row "
+                      f"counted right")
+    if versus:
+        out += "\n\n" + table(["rows of one kind only", "rows", "ours F1 (default thresholds)",
+                                "Bayes F1 (best threshold)"], versus,
+                               title="The product on the same rows (its top match, any tier; right client)")
+    return out
+
+
+def run_product(folder: Path, connections: list[dict[str, str]]) -> "quality.Ours":
+    """The product's results, keyed by the row's line in connections.csv."""
+    import quality
+
+    return quality.run_ours(folder, {row["id"]: at for at, row in enumerate(connections)})
+
+
+def group_f1(group: Group, connections: list[dict[str, str]], truth: dict, product: "quality.Ours") -> float:
+    """F1 of the product's reports within one group: a client row found as its own client is
+    right; a stranger row reported, or a client row reported as another client, is wrong."""
+    tp = fp = fn = 0
+    for (_, is_client), at in zip(group.rows, group.at):
+        top = product.top_all.get(at)
+        found = top is not None
+        if is_client:
+            right = found and product.client_ids[top.client] == truth[connections[at]["id"]].client_id
+            tp, fn, fp = tp + right, fn + (not right), fp + (found and not right)
+        else:
+            fp += found
+    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,9 +297,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(make_truth.SIZES), default="solo")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data", type=Path, help="a folder make_truth.py wrote (with this --seed)")
+    parser.add_argument("--ours", action="store_true",
+                        help="also run the product and compare it with the Bayes posterior on each kind of row")
     args = parser.parse_args(argv)
     folder = ensure_data(args.size, args.seed, args.data)
-    print(ceiling(folder, args.seed))
+    print(ceiling(folder, args.seed, args.ours))
     return 0
 
 
