@@ -63,6 +63,7 @@ class Kind(IntEnum):
     NICK_ROOT = 15    # roster: the word itself, if canonical; connection: its canonical names
     NICK_FORM = 16    # roster: its canonical names; connection: the word itself, if canonical
     NICK_RELATED = 17 # evidence level only, never a token: a NICK agreement with no direct link
+    NICK_REVERSE = 18 # evidence level only: the roster has the nickname, the connection its name (Bill / William)
 
 
 class Role(IntEnum):

@@ -27,11 +27,12 @@ def _part_text(prefix: str, kind: float, src: float) -> tuple[str, str]:
     if kind == TYPO_KIND:
         return "similar-spelling", f"{role} spelled similarly (typo?){where}"
     level = {int(Kind.WORD): "exact", int(Kind.NICK): "nickname", int(Kind.NICK_RELATED): "related-nickname",
-             int(Kind.PHONETIC): "sounds-alike",
+             int(Kind.NICK_REVERSE): "nickname-reversed", int(Kind.PHONETIC): "sounds-alike",
              int(Kind.INITIAL): "initial", int(Kind.SUBSTRING): "in-username"}.get(int(kind), "other")
     text = {"exact": f"{role} matches{where}",
             "nickname": f"{role} is a nickname form of the client's{where}",
             "related-nickname": f"{role} and the client's are nicknames of one name, neither of the other{where}",
+            "nickname-reversed": f"{role} is the full name of the client's, which is a nickname{where}",
             "sounds-alike": f"{role} sounds alike{where}",
             "initial": "first initial matches",
             "in-username": f"{role} appears inside the username" if int(src) == Source.USERNAME

@@ -97,7 +97,7 @@ _SINGLE_BLOCKING_KINDS = [int(Kind.WORD)]
 _BLOCKING_ONLY_KINDS = [int(k) for k in (Kind.PAIR, Kind.INITIAL_PAIR, Kind.NEAR_PAIR, Kind.PREFIX)]
 _CONFIRMING = (int(Kind.EMAIL), int(Kind.PHONE), int(Kind.HANDLE))
 _DIRECT_NICK_KINDS = [int(Kind.NICK_ROOT), int(Kind.NICK_FORM)]
-_NICK_KINDS = [int(Kind.NICK), int(Kind.NICK_RELATED)]
+_NICK_KINDS = [int(Kind.NICK), int(Kind.NICK_RELATED), int(Kind.NICK_REVERSE)]
 
 
 @dataclass(slots=True)
@@ -248,16 +248,23 @@ class Matcher:
     def _related_nicknames(self, ev: pd.DataFrame) -> pd.DataFrame:
         """A nickname agreement where neither word is a canonical name of the other ('Sandy' /
         'Alex', both of Alexandra; 'Abbie' / 'Gail', both of Abigail) becomes NICK_RELATED: a
-        person seldom shows one nickname of a name for another. The direct-link rows only mark
-        which agreements are direct; they carry no weight (`_weigh` drops them)."""
+        person seldom shows one nickname of a name for another. One where only the connection's
+        word is a canonical name of the roster's (Dave registered, David shown) becomes
+        NICK_REVERSE: an EHR holds the legal name, so that one is seldom a nickname. The
+        direct-link rows (NICK_ROOT: the roster's word is the name; NICK_FORM: the connection's
+        is) only mark which agreements are direct; they carry no weight (`_weigh` drops them)."""
         kind = ev["kind"].to_numpy()
         nick = np.flatnonzero(kind == Kind.NICK)
-        direct = self._part_key(ev, np.isin(kind, _DIRECT_NICK_KINDS))
-        related = nick[~np.isin(self._part_key(ev, nick), direct)]
-        if len(related):
-            kind = kind.copy()
-            kind[related] = int(Kind.NICK_RELATED)
-            ev["kind"] = kind
+        forward = self._part_key(ev, kind == Kind.NICK_ROOT)
+        reverse = self._part_key(ev, kind == Kind.NICK_FORM)
+        keys = self._part_key(ev, nick)
+        is_forward = np.isin(keys, forward)
+        is_reverse = ~is_forward & np.isin(keys, reverse)
+        related = nick[~is_forward & ~is_reverse]
+        kind = kind.copy()
+        kind[related] = int(Kind.NICK_RELATED)
+        kind[nick[is_reverse]] = int(Kind.NICK_REVERSE)
+        ev["kind"] = kind
         return ev
 
     def _u(self, count: np.ndarray, u0: np.ndarray | float, population: int) -> np.ndarray:

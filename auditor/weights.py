@@ -17,6 +17,9 @@ EVIDENCE: dict[tuple[int, int], tuple[float, float, str]] = {
     # Registered under one nickname of a name and shown under another (Bill / Will): a guess of
     # one in ten of the direct rate (the benchmark's clients never do it).
     (Kind.NICK_RELATED, Role.GIVEN): (0.01, 0.005, "related-nickname"),
+    # Registered under a nickname and shown under its full name (Dave / David): an EHR holds the
+    # legal name, and one who is legally Dave seldom goes by David online. A guess of a fifth.
+    (Kind.NICK_REVERSE, Role.GIVEN): (0.02, 0.005, "nickname-reversed"),
     (Kind.PHONETIC, Role.GIVEN): (0.04, 0.003, "sounds-alike"),
     (Kind.PHONETIC, Role.SURNAME): (0.05, 0.001, "sounds-alike"),
     (Kind.INITIAL, Role.GIVEN): (0.95, 0.07, "initial"),   # given that the connection shows an initial

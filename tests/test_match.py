@@ -102,6 +102,21 @@ def test_two_nicknames_of_one_name_are_related_not_direct(key):
     assert related.score < direct.score
 
 
+def test_a_registered_nickname_shown_as_its_full_name_weighs_less_than_the_other_way(key):
+    """The roster has 'Dave' (the nicknames data know no longer name it is), the connection shows
+    'David': an EHR holds the legal name, and one who is legally Dave seldom shows David. The
+    other way round (David registered, Dave shown) is the common nickname."""
+    records = _roster([_client("1", "Dave", "Thornbury"), _client("2", "David", "Ashcombe")])
+    found = _match(key, records, [conn(display_name="David Thornbury"),
+                                  conn(display_name="Dave Ashcombe", platform="linkedin")], MatchSettings(possible=0.001))
+    reverse, forward = found[(0, "1")], found[(1, "2")]
+    assert _levels(reverse)["given name"] == "nickname-reversed"
+    assert _levels(forward)["given name"] == "nickname"
+    reverse_w, forward_w = (next(e.weight for e in m.evidence if e.what == "given name") for m in (reverse, forward))
+    assert reverse_w < forward_w - 2
+    assert reverse.score < forward.score
+
+
 def test_a_roster_encoded_before_direct_nickname_marks_keeps_every_nickname_direct(key):
     keys = key.subkeys()
     encoder = Encoder(keys)
