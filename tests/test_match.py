@@ -88,33 +88,26 @@ def test_nickname_both_directions(key):
     assert _levels(found[(1, "2")])["given name"] == "nickname" and found[(1, "2")].tier == "likely"
 
 
-def test_two_nicknames_of_one_name_are_related_not_direct(key):
-    """'Sandy' for Alex: both are forms of Alexandra, neither of the other; a person seldom shows one
-    for the other, so it weighs less than 'Sandy' for Alexandra (a direct nickname)."""
-    records = _roster([_client("1", "Alex", "Thornbury"), _client("2", "Alexandra", "Ashcombe")])
-    found = _match(key, records, [conn(display_name="Sandy Thornbury"),
-                                  conn(display_name="Sandy Ashcombe", platform="linkedin")], MatchSettings(possible=0.001))
-    related, direct = found[(0, "1")], found[(1, "2")]
-    assert _levels(related)["given name"] == "related-nickname"
+@pytest.mark.parametrize("registered, shown, direct_registered, direct_shown, level", [
+    # 'Sandy' for Alex: both are forms of Alexandra, neither of the other; a person seldom shows
+    # one for the other.
+    ("Alex", "Sandy", "Alexandra", "Sandy", "related-nickname"),
+    # 'David' for Dave (the nicknames data know no longer name 'Dave' is): an EHR holds the legal
+    # name, and one who is legally Dave seldom shows David; David shown as Dave is the common way.
+    ("Dave", "David", "David", "Dave", "nickname-reversed"),
+])
+def test_a_weaker_nickname_link_weighs_less_than_a_direct_one(key, registered, shown, direct_registered,
+                                                               direct_shown, level):
+    records = _roster([_client("1", registered, "Thornbury"), _client("2", direct_registered, "Ashcombe")])
+    found = _match(key, records, [conn(display_name=f"{shown} Thornbury"),
+                                  conn(display_name=f"{direct_shown} Ashcombe", platform="linkedin")],
+                   MatchSettings(possible=0.001))
+    weaker, direct = found[(0, "1")], found[(1, "2")]
+    assert _levels(weaker)["given name"] == level
     assert _levels(direct)["given name"] == "nickname"
-    related_w, direct_w = (next(e.weight for e in m.evidence if e.what == "given name") for m in (related, direct))
-    assert related_w < direct_w - 2
-    assert related.score < direct.score
-
-
-def test_a_registered_nickname_shown_as_its_full_name_weighs_less_than_the_other_way(key):
-    """The roster has 'Dave' (the nicknames data know no longer name it is), the connection shows
-    'David': an EHR holds the legal name, and one who is legally Dave seldom shows David. The
-    other way round (David registered, Dave shown) is the common nickname."""
-    records = _roster([_client("1", "Dave", "Thornbury"), _client("2", "David", "Ashcombe")])
-    found = _match(key, records, [conn(display_name="David Thornbury"),
-                                  conn(display_name="Dave Ashcombe", platform="linkedin")], MatchSettings(possible=0.001))
-    reverse, forward = found[(0, "1")], found[(1, "2")]
-    assert _levels(reverse)["given name"] == "nickname-reversed"
-    assert _levels(forward)["given name"] == "nickname"
-    reverse_w, forward_w = (next(e.weight for e in m.evidence if e.what == "given name") for m in (reverse, forward))
-    assert reverse_w < forward_w - 2
-    assert reverse.score < forward.score
+    weaker_w, direct_w = (next(e.weight for e in m.evidence if e.what == "given name") for m in (weaker, direct))
+    assert weaker_w < direct_w - 2
+    assert weaker.score < direct.score
 
 
 def test_a_roster_encoded_before_direct_nickname_marks_keeps_every_nickname_direct(key):
