@@ -64,6 +64,9 @@ class Kind(IntEnum):
     NICK_FORM = 16    # roster: its canonical names; connection: the word itself, if canonical
     NICK_RELATED = 17 # evidence level only, never a token: a NICK agreement with no direct link
     NICK_REVERSE = 18 # evidence level only: the roster has the nickname, the connection its name (Bill / William)
+    # The very spelling of a nickname: how rare 'Willie' is says more than how rare all forms of
+    # William are. Roster: each nickname of the word, if canonical; connection: the word itself.
+    NICK_SPELLED = 19
 
 
 class Role(IntEnum):
@@ -431,6 +434,11 @@ class Encoder:
                 if word in canonicals:
                     found.append((self.token(own, word), int(own)))
                 found += [(self.token(others, c), int(others)) for c in canonicals if c != word]
+                if role == Role.GIVEN and word in canonicals:
+                    found += [(self.token(Kind.NICK_SPELLED, f), int(Kind.NICK_SPELLED))
+                              for f in sorted(self.names.nick_forms(word)) if f != word]
+                elif role == Role.UNKNOWN and any(c != word for c in canonicals):
+                    found.append((self.token(Kind.NICK_SPELLED, word), int(Kind.NICK_SPELLED)))
             found += [(self.token(Kind.PHONETIC, c), int(Kind.PHONETIC)) for c in self.names.phonetic(word)]
             if role is not Role.UNKNOWN and len(word) >= MIN_SUBSTRING:
                 found.append((self.token(Kind.SUBSTRING, word), int(Kind.SUBSTRING)))

@@ -27,7 +27,8 @@ def _part_text(prefix: str, kind: float, src: float) -> tuple[str, str]:
     if kind == TYPO_KIND:
         return "similar-spelling", f"{role} spelled similarly (typo?){where}"
     level = {int(Kind.WORD): "exact", int(Kind.NICK): "nickname", int(Kind.NICK_RELATED): "related-nickname",
-             int(Kind.NICK_REVERSE): "nickname-reversed", int(Kind.PHONETIC): "sounds-alike",
+             int(Kind.NICK_REVERSE): "nickname-reversed", int(Kind.NICK_SPELLED): "nickname",
+             int(Kind.PHONETIC): "sounds-alike",
              int(Kind.INITIAL): "initial", int(Kind.SUBSTRING): "in-username"}.get(int(kind), "other")
     text = {"exact": f"{role} matches{where}",
             "nickname": f"{role} is a nickname form of the client's{where}",

@@ -97,7 +97,8 @@ _SINGLE_BLOCKING_KINDS = [int(Kind.WORD)]
 _BLOCKING_ONLY_KINDS = [int(k) for k in (Kind.PAIR, Kind.INITIAL_PAIR, Kind.NEAR_PAIR, Kind.PREFIX)]
 _CONFIRMING = (int(Kind.EMAIL), int(Kind.PHONE), int(Kind.HANDLE))
 _DIRECT_NICK_KINDS = [int(Kind.NICK_ROOT), int(Kind.NICK_FORM)]
-_NICK_KINDS = [int(Kind.NICK), int(Kind.NICK_RELATED), int(Kind.NICK_REVERSE)]
+_NAME_GROUP_KINDS = [int(Kind.NICK), int(Kind.NICK_RELATED), int(Kind.NICK_REVERSE)]   # agree on a canonical name
+_NICK_KINDS = [*_NAME_GROUP_KINDS, int(Kind.NICK_SPELLED)]
 
 
 @dataclass(slots=True)
@@ -174,6 +175,8 @@ class Matcher:
         # tables are dropped as soon as the evidence is built: at a million connections each copy
         # is gigabytes.
         c_tok = c_tok[~c_tok["kind"].isin(_BLOCKING_ONLY_KINDS).to_numpy()]
+        spelled = r_tok[(r_tok["kind"] == Kind.NICK_SPELLED).to_numpy() & (r_tok["r_role"] == Role.GIVEN).to_numpy()]
+        spellings = spelled.groupby(["client", "r_part"]).size()        # nicknames of each given name
         r_tok = r_tok.drop(columns="kind")
         ev = self._evidence(pairs, c_tok, r_tok)
         del c_tok, r_tok
@@ -184,7 +187,7 @@ class Matcher:
         del tokens
         if np.isin(roster.tokens["kind"], _DIRECT_NICK_KINDS).any():     # rosters encoded before them lack these
             ev = self._related_nicknames(ev)
-        ev = self._weigh(ev, population, rarity, together, roster.size)
+        ev = self._weigh(ev, population, rarity, together, roster.size, spellings)
         table = self._pair_table(pairs, ev)
         del ev, pairs           # per-token rows: the largest table at scale, not needed from here on
         table = self._combine(table, roster, conns, rarity, together, population)
@@ -293,7 +296,7 @@ class Matcher:
                              for name in ("u_given", "u_surname", "u_surname2")})
 
     def _weigh(self, ev: pd.DataFrame, population: int, rarity: pd.DataFrame, together: "NamePairs",
-               roster_size: int) -> pd.DataFrame:
+               roster_size: int, spellings: pd.Series | None = None) -> pd.DataFrame:
         s = self.settings
         m = np.full(len(ev), np.nan)
         u0 = np.full(len(ev), np.nan)
@@ -318,6 +321,7 @@ class Matcher:
 
         m, u0 = take(m, np.float64), take(u0, np.float64)
         df_r_kept = take(ev["df_r"].to_numpy(), np.float64)
+        ev_df_c = ev["df_c"].to_numpy()
         # Only what the per-pair stage reads, in small types: this table has a row per
         # shared token of every candidate pair (tens of millions at a million connections).
         ev = pd.DataFrame({
@@ -329,12 +333,21 @@ class Matcher:
         # Occurrences elsewhere: the pair's own two (one per side) say nothing about chance.
         u = self._u(ev.pop("count").to_numpy(), u0, population)
         kinds_kept = ev["kind"].to_numpy()
+        spelled = kinds_kept == Kind.NICK_SPELLED
+        if spelled.any():
+            # Strangers who show this very spelling: the other connections with it (the roster's
+            # count is of clients it is a nickname for, not of people called so).
+            at_full = np.flatnonzero(spelled) if everything else np.flatnonzero(keep)[spelled]
+            u[spelled] = self._u(np.maximum(ev_df_c[at_full] - 1, 0), u0[spelled], population)
+            if spellings is not None and len(spellings):
+                at = pd.MultiIndex.from_arrays([ev.loc[spelled, "client"].to_numpy(), ev.loc[spelled, "r_part"].to_numpy()])
+                m[spelled] /= np.maximum(spellings.reindex(at).fillna(1).to_numpy(), 1)
         initial = kinds_kept == Kind.INITIAL
         if initial.any():
             # Chance that a stranger's given name has this initial: its share among the clients'
             # given names (connections show initials too seldom to count them).
             u[initial] = np.clip(df_r_kept[initial] / max(roster_size, 1), s.initial_floor, 0.99)
-        nick = np.isin(kinds_kept, _NICK_KINDS)
+        nick = np.isin(kinds_kept, _NAME_GROUP_KINDS)
         if nick.any():
             # A nickname form agrees by chance when a stranger has another form of the same
             # name: the canonical name's frequency less the client's own (exact) given name.
@@ -402,6 +415,10 @@ class Matcher:
         is_nick = np.isin(kind, _NICK_KINDS)
         nick = given & is_nick
         nick[nick] = ~np.isin(self._part_key(ev, nick), word_key)
+        # ... and where the nickname's own spelling agrees, its name group is not counted beside it.
+        group = nick & np.isin(kind, _NAME_GROUP_KINDS)
+        group[group] = np.isin(self._part_key(ev, group), self._part_key(ev, nick & (kind == Kind.NICK_SPELLED)))
+        nick &= ~group
         given = (given & ~is_nick) | nick
         put("given", *heaviest(given))
         # A particle ('van', 'de') is part of the name shown, but no surname evidence.

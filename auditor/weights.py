@@ -20,6 +20,8 @@ EVIDENCE: dict[tuple[int, int], tuple[float, float, str]] = {
     # Registered under a nickname and shown under its full name (Dave / David): an EHR holds the
     # legal name, and one who is legally Dave seldom goes by David online. A guess of a fifth.
     (Kind.NICK_REVERSE, Role.GIVEN): (0.02, 0.005, "nickname-reversed"),
+    # The nickname spelled as shown (m: the nickname level's, shared evenly by the name's nicknames).
+    (Kind.NICK_SPELLED, Role.GIVEN): (0.10, 0.001, "nickname"),
     (Kind.PHONETIC, Role.GIVEN): (0.04, 0.003, "sounds-alike"),
     (Kind.PHONETIC, Role.SURNAME): (0.05, 0.001, "sounds-alike"),
     (Kind.INITIAL, Role.GIVEN): (0.95, 0.07, "initial"),   # given that the connection shows an initial
