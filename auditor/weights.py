@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from .encode import Kind, Pattern, Role
 
+NICKNAME_M = 0.10     # P(a client shows some nickname of her given name), the direct nickname level
+
 # (kind, role) -> (m, u0, level word); role None = any role.
 EVIDENCE: dict[tuple[int, int], tuple[float, float, str]] = {
     (Kind.EMAIL, Role.UNKNOWN): (0.95, 1e-7, "e-mail"),
@@ -13,15 +15,15 @@ EVIDENCE: dict[tuple[int, int], tuple[float, float, str]] = {
     (Kind.HANDLE_ANY, Role.UNKNOWN): (0.5, 1e-5, "handle-other-platform"),
     (Kind.WORD, Role.GIVEN): (0.80, 0.003, "exact"),
     (Kind.WORD, Role.SURNAME): (0.85, 0.0005, "exact"),
-    (Kind.NICK, Role.GIVEN): (0.10, 0.005, "nickname"),
+    (Kind.NICK, Role.GIVEN): (NICKNAME_M, 0.005, "nickname"),
     # Registered under one nickname of a name and shown under another (Bill / Will): a guess of
     # one in ten of the direct rate (the benchmark's clients never do it).
-    (Kind.NICK_RELATED, Role.GIVEN): (0.01, 0.005, "related-nickname"),
+    (Kind.NICK_RELATED, Role.GIVEN): (NICKNAME_M / 10, 0.005, "related-nickname"),
     # Registered under a nickname and shown under its full name (Dave / David): an EHR holds the
     # legal name, and one who is legally Dave seldom goes by David online. A guess of a fifth.
-    (Kind.NICK_REVERSE, Role.GIVEN): (0.02, 0.005, "nickname-reversed"),
+    (Kind.NICK_REVERSE, Role.GIVEN): (NICKNAME_M / 5, 0.005, "nickname-reversed"),
     # The nickname spelled as shown (m: the nickname level's, shared evenly by the name's nicknames).
-    (Kind.NICK_SPELLED, Role.GIVEN): (0.10, 0.001, "nickname"),
+    (Kind.NICK_SPELLED, Role.GIVEN): (NICKNAME_M, 0.001, "nickname"),
     (Kind.PHONETIC, Role.GIVEN): (0.04, 0.003, "sounds-alike"),
     (Kind.PHONETIC, Role.SURNAME): (0.05, 0.001, "sounds-alike"),
     (Kind.INITIAL, Role.GIVEN): (0.95, 0.07, "initial"),   # given that the connection shows an initial
