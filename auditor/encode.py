@@ -431,13 +431,15 @@ class Encoder:
                 canonicals = sorted(self.names.canonicals(word))
                 found += [(self.token(Kind.NICK, c), int(Kind.NICK)) for c in canonicals]
                 own, others = (Kind.NICK_ROOT, Kind.NICK_FORM) if role == Role.GIVEN else (Kind.NICK_FORM, Kind.NICK_ROOT)
-                if word in canonicals:
+                is_name = word in canonicals
+                names_of_word = [c for c in canonicals if c != word]
+                if is_name:
                     found.append((self.token(own, word), int(own)))
-                found += [(self.token(others, c), int(others)) for c in canonicals if c != word]
-                if role == Role.GIVEN and word in canonicals:
+                found += [(self.token(others, c), int(others)) for c in names_of_word]
+                if role == Role.GIVEN and is_name:
                     found += [(self.token(Kind.NICK_SPELLED, f), int(Kind.NICK_SPELLED))
                               for f in sorted(self.names.nick_forms(word)) if f != word]
-                elif role == Role.UNKNOWN and any(c != word for c in canonicals):
+                elif role == Role.UNKNOWN and names_of_word:
                     found.append((self.token(Kind.NICK_SPELLED, word), int(Kind.NICK_SPELLED)))
             found += [(self.token(Kind.PHONETIC, c), int(Kind.PHONETIC)) for c in self.names.phonetic(word)]
             if role is not Role.UNKNOWN and len(word) >= MIN_SUBSTRING:

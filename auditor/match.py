@@ -186,7 +186,7 @@ class Matcher:
         ev["df_c"] = df_c.reindex(tokens, fill_value=0).to_numpy(dtype=np.int32)
         del tokens
         if np.isin(roster.tokens["kind"], _DIRECT_NICK_KINDS).any():     # rosters encoded before them lack these
-            ev = self._related_nicknames(ev)
+            ev = self._nickname_levels(ev)
         ev = self._weigh(ev, population, rarity, together, roster.size, spellings)
         table = self._pair_table(pairs, ev)
         del ev, pairs           # per-token rows: the largest table at scale, not needed from here on
@@ -248,7 +248,7 @@ class Matcher:
         return pd.concat(parts, ignore_index=True)
 
     # -- 2. evidence weights ----------------------------------------------
-    def _related_nicknames(self, ev: pd.DataFrame) -> pd.DataFrame:
+    def _nickname_levels(self, ev: pd.DataFrame) -> pd.DataFrame:
         """A nickname agreement where neither word is a canonical name of the other ('Sandy' /
         'Alex', both of Alexandra; 'Abbie' / 'Gail', both of Abigail) becomes NICK_RELATED: a
         person seldom shows one nickname of a name for another. One where only the connection's

@@ -22,8 +22,8 @@ from .clients import ClientRecord, associated_record
 from .encode import Encoder, Identity, TokenRows, WordFilters
 from .errors import AuditorError
 from .keys import SubKeys
-from .parallel import concatenated, in_ranges
 from .normalize import canonical_email, canonical_phone
+from .parallel import concatenated, in_ranges
 from .sealed import read_header, seal, unseal
 
 KIND = "roster"

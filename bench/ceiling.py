@@ -215,6 +215,7 @@ def ceiling(folder: Path, seed: int, ours: bool = False) -> str:
 
     for at, row in enumerate(connections):
         t = truth[row["id"]]
+        shown = plain_key(row["display_name"])
         if t.client_id:
             if t.style in FULL_NAME_STYLES:
                 groups["exact full name"].add(full_key[t.client_id], True, at)
@@ -233,8 +234,8 @@ def ceiling(folder: Path, seed: int, ours: bool = False) -> str:
                 and username_key(row["username"]) in have["initial-pattern username"]:
             groups["initial-pattern username"].add(username_key(row["username"]), False, at)
         elif t.style == "random_name" and (t.tag("form") == "full" or t.tag("form").startswith("nickname:")) \
-                and plain_key(row["display_name"]) in have["nickname + surname"]:
-            groups["nickname + surname"].add(plain_key(row["display_name"]), False, at)
+                and shown in have["nickname + surname"]:
+            groups["nickname + surname"].add(shown, False, at)
 
     chance = NameChance(seed)
     chances = {
@@ -280,16 +281,20 @@ def run_product(folder: Path, connections: list[dict[str, str]]) -> "quality.Our
 def group_f1(group: Group, connections: list[dict[str, str]], truth: dict, product: "quality.Ours") -> float:
     """F1 of the product's reports within one group: a client row found as its own client is
     right; a stranger row reported, or a client row reported as another client, is wrong."""
-    tp = fp = fn = 0
+    import quality
+
+    scores = quality.Scores()
     for (_, is_client), at in zip(group.rows, group.at):
         top = product.top_all.get(at)
         found = top is not None
         if is_client:
             right = found and product.client_ids[top.client] == truth[connections[at]["id"]].client_id
-            tp, fn, fp = tp + right, fn + (not right), fp + (found and not right)
+            scores.tp += right
+            scores.fn += not right
+            scores.fp += found and not right
         else:
-            fp += found
-    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+            scores.fp += found
+    return scores.f1
 
 
 def main(argv: list[str] | None = None) -> int:
